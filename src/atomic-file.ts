@@ -1,0 +1,75 @@
+// Replaces a file so that readers see the old or the new content, never a part:
+// write a temporary file beside it, give it the old file's mode, owner and
+// group (the image makes the dumps 0640 root:docker_env), then rename.
+import {
+  closeSync, fchmodSync, fchownSync, lstatSync, openSync, realpathSync, renameSync, statSync,
+  unlinkSync, writeSync, type Stats,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { TEMP_PREFIX } from './container-env.ts';
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** Throws an Error whose message names the file and the reason. */
+export function writeFileAtomic(path: string, content: string | Uint8Array): void {
+  let target = path;
+  let temp: string | null = null;
+  let fd: number | null = null;
+  try {
+    // Replace what a symlink points to, not the link (the reference wrote through it).
+    if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) target = realpathSync(path);
+    const existing = statOrNull(target);
+    temp = join(dirname(target), TEMP_PREFIX + basename(target));
+    fd = openSync(temp, 'w', existing ? existing.mode & 0o7777 : 0o666);
+    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+    for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+    if (existing) {
+      try {
+        fchownSync(fd, existing.uid, existing.gid);
+      } catch (error) {
+        // Not root: the file stays ours, which is all a non-root my_init can do.
+        if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+      }
+      fchmodSync(fd, existing.mode & 0o7777);
+    }
+    closeSync(fd);
+    fd = null;
+    renameSync(temp, target);
+    temp = null;
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`cannot write ${target}: ${describeWriteError(reason)}`);
+  } finally {
+    if (fd !== null) closeSync(fd);
+    if (temp !== null) {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // Never created.
+      }
+    }
+  }
+}
+
+function describeWriteError(code: string): string {
+  switch (code) {
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    default:
+      return code;
+  }
+}

@@ -1,0 +1,205 @@
+// Every process my_init starts, and every orphan that comes to it, ends here.
+//
+// Reaping never calls waitpid(-1): the reaper lists our children from
+// /proc/self/task/*/children and waits for each by pid, so it could never take
+// an exit status that belongs to someone else. Each pass is bounded in time so
+// an orphan storm cannot stall the event loop; SIGCHLD starts a pass, and a
+// slow sweep covers anything a coalesced signal might hide.
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { join } from 'node:path';
+import type { Native } from './native.ts';
+
+export interface ExitStatus {
+  /** Exit code, or null when a signal ended the process. */
+  code: number | null;
+  /** Number of the signal that ended the process, or null. */
+  signal: number | null;
+  /** The raw wait status, as runit's `finish` reports it. */
+  raw: number;
+}
+
+export function decodeWaitStatus(raw: number): ExitStatus {
+  const signal = raw & 0x7f;
+  if (signal === 0) return { code: (raw >> 8) & 0xff, signal: null, raw };
+  return { code: null, signal, raw };
+}
+
+/** The shell's convention: a death by signal N is 128 + N. */
+export function exitCodeOf(status: ExitStatus): number {
+  return status.code ?? 128 + (status.signal ?? 0);
+}
+
+export function signalName(signal: number): string {
+  const entry = Object.entries(osConstants.signals).find(([, number]) => number === signal);
+  return entry ? entry[0] : `signal ${signal}`;
+}
+
+export interface SpawnSpec {
+  argv: readonly string[];
+  env: ReadonlyMap<string, string>;
+  cwd?: string;
+  /** The child's fds 0, 1, 2 (and more); default: ours. */
+  stdio?: readonly number[];
+  /** Put the child in a process group of its own. */
+  ownProcessGroup?: boolean;
+  /** A terminal fd whose foreground group the child's new group becomes. */
+  foregroundTerminal?: number;
+}
+
+export interface Child {
+  readonly pid: number;
+  readonly exited: Promise<ExitStatus>;
+}
+
+/** Why a command could not be started, worded for the person who wrote it. */
+export class SpawnError extends Error {
+  readonly code: string;
+  constructor(file: string, code: string) {
+    super(`Cannot execute ${file}: ${describeExecError(code)}`);
+    this.code = code;
+  }
+}
+
+function describeExecError(code: string): string {
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file, or not found in PATH';
+    case 'EACCES':
+      return 'permission denied (is it executable, on a mount that allows execution?)';
+    case 'ENOEXEC':
+      return 'exec format error (a script needs a #! line)';
+    default:
+      return code;
+  }
+}
+
+/** Exit code for a command that could not be started, as shells use them. */
+export function exitCodeForSpawnError(error: SpawnError): number {
+  return error.code === 'ENOENT' ? 127 : 126;
+}
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** execvp's search, done before fork so the child has nothing to allocate. */
+export function resolveExecutable(name: string, path: string | undefined): string | SpawnError {
+  if (name === '') return new SpawnError(name, 'ENOENT');
+  if (name.includes('/')) return name;
+  let denied = false;
+  for (const directory of (path ?? DEFAULT_PATH).split(':')) {
+    const candidate = join(directory === '' ? '.' : directory, name);
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EACCES') denied = true;
+    }
+  }
+  return new SpawnError(name, denied ? 'EACCES' : 'ENOENT');
+}
+
+const PASS_BUDGET_MS = 10;
+const SWEEP_INTERVAL_MS = 5000;
+
+export class Children {
+  private readonly native: Native;
+  private readonly waiting = new Map<number, (status: ExitStatus) => void>();
+  private readonly passListeners = new Set<() => void>();
+  private passScheduled = false;
+  private procAvailable = true;
+  orphansReaped = 0;
+
+  constructor(native: Native) {
+    this.native = native;
+    process.on('SIGCHLD', () => this.schedulePass());
+    setInterval(() => this.schedulePass(), SWEEP_INTERVAL_MS).unref();
+  }
+
+  spawn(spec: SpawnSpec): Child {
+    const [file] = spec.argv;
+    const resolved = resolveExecutable(file ?? '', spec.env.get('PATH'));
+    if (resolved instanceof SpawnError) throw resolved;
+    const envp = [...spec.env].map(([name, value]) => `${name}=${value}`);
+    let pid: number;
+    try {
+      pid = this.native.spawn(
+        resolved,
+        spec.argv,
+        envp,
+        spec.cwd ?? null,
+        spec.stdio ?? [0, 1, 2],
+        spec.ownProcessGroup === true,
+        spec.foregroundTerminal ?? -1,
+      );
+    } catch (error) {
+      throw new SpawnError(file ?? '', (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN');
+    }
+    const exited = new Promise<ExitStatus>((resolve) => this.waiting.set(pid, resolve));
+    // The child may have exited before we started waiting for it.
+    this.schedulePass();
+    return { pid, exited };
+  }
+
+  /** Pids of our direct children, live or zombie. */
+  list(): number[] {
+    if (!this.procAvailable) return [...this.waiting.keys()];
+    const pids: number[] = [];
+    try {
+      for (const task of readdirSync('/proc/self/task')) {
+        const text = readFileSync(`/proc/self/task/${task}/children`, 'latin1');
+        for (const word of text.split(' ')) if (word !== '') pids.push(Number(word));
+      }
+    } catch {
+      // No /proc: only the children we started can be waited for.
+      this.procAvailable = false;
+      return [...this.waiting.keys()];
+    }
+    return pids;
+  }
+
+  /** Calls listener after every reaping pass until the returned function is called. */
+  onPass(listener: () => void): () => void {
+    this.passListeners.add(listener);
+    return () => this.passListeners.delete(listener);
+  }
+
+  get canReapOrphans(): boolean {
+    return this.procAvailable;
+  }
+
+  private schedulePass(): void {
+    if (this.passScheduled) return;
+    this.passScheduled = true;
+    setImmediate(() => {
+      this.passScheduled = false;
+      this.pass();
+    });
+  }
+
+  private pass(): void {
+    const deadline = performance.now() + PASS_BUDGET_MS;
+    for (const pid of this.list()) {
+      let raw: number | null;
+      try {
+        raw = this.native.waitpid(pid);
+      } catch {
+        continue; // ECHILD: gone between listing and waiting.
+      }
+      if (raw !== null) {
+        const resolve = this.waiting.get(pid);
+        if (resolve) {
+          this.waiting.delete(pid);
+          resolve(decodeWaitStatus(raw));
+        } else {
+          this.orphansReaped++;
+        }
+      }
+      if (performance.now() > deadline) {
+        this.schedulePass();
+        break;
+      }
+    }
+    for (const listener of this.passListeners) listener();
+  }
+}

@@ -1,0 +1,86 @@
+// The formats of /etc/container_environment and its two dumps. Pure functions:
+// the files themselves are read and written by env-store.ts.
+
+/**
+ * Never written to the per-variable files or the .sh dump, as in the reference:
+ * they describe the user a process runs as, which setuser and login shells set.
+ */
+export const PER_USER_NAMES: ReadonlySet<string> = new Set(['HOME', 'USER', 'GROUP', 'UID', 'GID', 'SHELL']);
+
+/** Prefix of the temporary files an atomic write leaves if it is interrupted. */
+export const TEMP_PREFIX = '.my_init-new.';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A variable file's value: UTF-8 text with line endings made `\n` and one
+ * trailing newline removed, so that `echo value > FILE` means "value".
+ * null when the bytes are not UTF-8.
+ */
+export function decodeValue(bytes: Uint8Array): string | null {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+  text = text.replaceAll('\r\n', '\n').replaceAll('\r', '\n');
+  return text.endsWith('\n') ? text.slice(0, -1) : text;
+}
+
+/** Why a directory entry cannot be a variable, or null when it can. */
+export function invalidNameReason(name: string): string | null {
+  if (name.includes('=')) return 'a variable name cannot contain "="';
+  if (name.startsWith(TEMP_PREFIX)) return 'a leftover temporary file';
+  return null;
+}
+
+/** Whether a variable can be stored as a file named after it. */
+export function isStorableName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && invalidNameReason(name) === null;
+}
+
+/** Byte order of the UTF-8 names, which is code point order. */
+export function compareNames(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/**
+ * A name bash accepts: every character outside [A-Za-z0-9_] becomes `_`
+ * (`weird-name.x` -> `weird_name_x`, as in the reference), and a leading digit
+ * gets a `_` in front, where the reference wrote a line bash rejects.
+ */
+export function shellName(name: string): string {
+  const safe = name.replaceAll(/[^A-Za-z0-9_]/gu, '_');
+  return /^[0-9]/.test(safe) ? `_${safe}` : safe;
+}
+
+/** Quotes a value so that bash and sh read it back byte for byte. */
+export function shellQuote(value: string): string {
+  if (value === '') return "''";
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
+  return `'${value.replaceAll("'", `'"'"'`)}'`;
+}
+
+/** /etc/container_environment.sh: one `export` line per variable, in order. */
+export function renderShellDump(env: Iterable<readonly [string, string]>): string {
+  let text = '';
+  for (const [name, value] of env) {
+    if (PER_USER_NAMES.has(name) || name === '') continue;
+    text += `export ${shellName(name)}=${shellQuote(value)}\n`;
+  }
+  return text;
+}
+
+/**
+ * /etc/container_environment.json: the whole environment, written as Python's
+ * json.dumps wrote it (`", "` and `": "` separators, non-ASCII as \u escapes,
+ * no trailing newline), so that existing readers see the same bytes.
+ */
+export function renderJsonDump(env: Iterable<readonly [string, string]>): string {
+  const asciiJson = (text: string): string =>
+    JSON.stringify(text).replaceAll(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const members: string[] = [];
+  for (const [name, value] of env) members.push(`${asciiJson(name)}: ${asciiJson(value)}`);
+  return `{${members.join(', ')}}`;
+}

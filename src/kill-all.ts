@@ -1,0 +1,65 @@
+// The last step: every remaining process gets SIGTERM, and SIGKILL when they
+// are not all gone after KILL_ALL_PROCESSES_TIMEOUT. As PID 1 that is kill(-1),
+// as in the reference. Anywhere else kill(-1) would hit every process of the
+// user (for root: the machine), so only our own descendants are signalled.
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Children } from './children.ts';
+import * as log from './log.ts';
+import { delay } from './waiting.ts';
+
+function descendants(children: Children): number[] {
+  const found: number[] = [];
+  const queue = children.list();
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    found.push(pid);
+    try {
+      for (const task of readdirSync(`/proc/${pid}/task`)) {
+        const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'latin1');
+        for (const word of text.split(' ')) if (word !== '') queue.push(Number(word));
+      }
+    } catch {
+      // Exited while we looked.
+    }
+  }
+  return found;
+}
+
+function signalEveryone(children: Children, signal: NodeJS.Signals): void {
+  const targets = process.pid === 1 ? [-1] : descendants(children);
+  for (const pid of targets) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Nobody left to signal.
+    }
+  }
+}
+
+/** Resolves true once we have no children left, false after `seconds`. */
+function allGone(children: Children, seconds: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = delay(seconds);
+    const check = (): void => {
+      if (children.list().length > 0) return;
+      finish(true);
+    };
+    const stopWatching = children.onPass(check);
+    const finish = (result: boolean): void => {
+      stopWatching();
+      timer.cancel();
+      resolve(result);
+    };
+    void timer.promise.then(() => finish(false));
+    check();
+  });
+}
+
+export async function killAllProcesses(children: Children, timeoutSeconds: number): Promise<void> {
+  log.info('Killing all processes...');
+  signalEveryone(children, 'SIGTERM');
+  signalEveryone(children, 'SIGCONT'); // A stopped process could not act on SIGTERM.
+  if (await allGone(children, timeoutSeconds)) return;
+  log.warn('Not all processes have exited in time. Forcing them to exit.');
+  signalEveryone(children, 'SIGKILL');
+}

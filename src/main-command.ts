@@ -1,0 +1,64 @@
+// The main command (`my_init -- COMMAND`): run in a process group of its own,
+// made the terminal's foreground group when my_init holds the terminal, so that
+// `docker run -it IMAGE my_init -- bash -l` has job control and Ctrl-C reaches
+// bash instead of the init.
+import { readFileSync } from 'node:fs';
+import { isatty } from 'node:tty';
+import { exitCodeForSpawnError, exitCodeOf, signalName, SpawnError } from './children.ts';
+import * as log from './log.ts';
+import type { Native } from './native.ts';
+import { type Context, waitForChild } from './waiting.ts';
+
+function ownProcessGroup(): number {
+  // Fields after the command name, which may itself contain spaces and ')'.
+  const stat = readFileSync('/proc/self/stat', 'latin1');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+}
+
+/** fd 0 when it is a terminal whose foreground group is ours. */
+function terminalToHandOver(native: Native): number | undefined {
+  if (!isatty(0)) return undefined;
+  try {
+    const foreground = native.foregroundGroup(0);
+    return foreground > 0 && foreground === ownProcessGroup() ? 0 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the command to its end (or until a stop request ends it); returns the exit code to use. */
+export async function runMainCommand(
+  command: readonly string[],
+  env: ReadonlyMap<string, string>,
+  context: Context,
+  native: Native,
+): Promise<number> {
+  const name = command[0]!;
+  log.info(`Running ${command.join(' ')}...`);
+  const terminal = terminalToHandOver(native);
+  let child;
+  try {
+    child = context.children.spawn({ argv: command, env, ownProcessGroup: true, foregroundTerminal: terminal });
+  } catch (error) {
+    if (!(error instanceof SpawnError)) throw error;
+    log.error(error.message);
+    return exitCodeForSpawnError(error);
+  }
+  context.signals.forwardTo = child.pid;
+  const outcome = await waitForChild(child, name, context, { isScript: false });
+  context.signals.forwardTo = null;
+  if (terminal !== undefined) {
+    try {
+      native.takeTerminal(terminal);
+    } catch {
+      // The terminal is gone (docker detached it): nothing to take back.
+    }
+  }
+  if (outcome.status === null) return 1;
+  const code = exitCodeOf(outcome.status);
+  if (!outcome.interrupted) {
+    if (outcome.status.signal !== null) log.debug(`${name} was killed by ${signalName(outcome.status.signal)}.`);
+    log.info(`${name} exited with status ${code}.`);
+  }
+  return code;
+}

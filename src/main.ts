@@ -1,0 +1,151 @@
+// my_init: the init of a container. Read this file top to bottom for its whole
+// life: parse the command line, boot (environment, startup scripts), run (the
+// main command, or until stopped), shut down (shutdown scripts), kill the rest.
+import { writeSync } from 'node:fs';
+import { Children } from './children.ts';
+import { parseArguments, type Options } from './cli.ts';
+import { EnvStore } from './env-store.ts';
+import { killAllProcesses } from './kill-all.ts';
+import * as log from './log.ts';
+import { runMainCommand } from './main-command.ts';
+import { loadNative, type Native } from './native.ts';
+import { isRunnable, runnableScripts, runScript, type ScriptResult } from './scripts.ts';
+import { readSettings } from './settings.ts';
+import { Signals } from './signals.ts';
+import type { Context } from './waiting.ts';
+
+declare const MY_INIT_VERSION: string;
+
+const INSECURE_KEY_SCRIPT = '/usr/sbin/enable_insecure_key';
+const RC_LOCAL = '/etc/rc.local';
+const PRE_SHUTDOWN_DIRECTORY = '/etc/my_init.pre_shutdown.d';
+const POST_SHUTDOWN_DIRECTORY = '/etc/my_init.post_shutdown.d';
+
+/** Exit codes of my_init itself, as in the reference. */
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+const EXIT_ABORTED = 2;
+
+async function main(args: string[]): Promise<number> {
+  const parsed = parseArguments(args);
+  switch (parsed.kind) {
+    case 'help':
+      writeSync(1, `${parsed.text}\n`);
+      return 0;
+    case 'version':
+      writeSync(1, `my_init ${MY_INIT_VERSION}\n`);
+      return 0;
+    case 'usage-error':
+      log.writeStderr(parsed.text);
+      return EXIT_USAGE;
+  }
+  const { options } = parsed;
+  log.setVerbosity(options.verbosity);
+  const settings = readSettings(process.env);
+  if (settings instanceof Error) {
+    log.error(settings.message);
+    return EXIT_FAILURE;
+  }
+  if (options.skipRunit && options.command.length === 0) {
+    log.error('When --skip-runit is given, you must also pass a main command.');
+    return EXIT_FAILURE;
+  }
+
+  // Handlers first: a docker stop that comes while we load must not be lost.
+  const signals = new Signals();
+  const native = loadNative();
+  if (native instanceof Error) {
+    log.error(`Cannot start: ${native.message}.`);
+    return EXIT_FAILURE;
+  }
+  if (process.pid !== 1) native.setChildSubreaper();
+  const context: Context = { children: new Children(native), signals, settings };
+
+  let exitCode = await bootRunAndShutDown(options, context, native);
+  if (signals.stopRequested) {
+    log.warn('Init system aborted.');
+    exitCode = EXIT_ABORTED;
+  }
+  if (options.killAllOnExit) {
+    signals.ignoreFurtherStops();
+    await killAllProcesses(context.children, settings.killAllProcessesTimeout);
+  }
+  return exitCode;
+}
+
+async function bootRunAndShutDown(options: Options, context: Context, native: Native): Promise<number> {
+  // Boot: the container environment, then the startup scripts.
+  const startEnv = new Map(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  let env = new Map(startEnv);
+  const store = new EnvStore();
+  store.importMissing(env);
+  store.writeVariableFiles(env);
+  store.writeDumps(env);
+
+  if (options.enableInsecureKey) {
+    log.info('Installing insecure SSH key for user root');
+    const result = await runScript(INSECURE_KEY_SCRIPT, env, context);
+    if (result !== 'ok') return EXIT_FAILURE;
+  }
+  if (!options.skipStartupFiles) {
+    const scripts = runnableScripts(context.settings.envInitDirectory);
+    if (isRunnable(RC_LOCAL)) scripts.push(RC_LOCAL);
+    for (const script of scripts) {
+      if (context.signals.stopRequested) return EXIT_ABORTED;
+      const result = await runScript(script, env, context);
+      if (result !== 'ok') return EXIT_FAILURE;
+      // A script may have added, changed or removed variables.
+      if (store.active) {
+        env = store.reload(startEnv);
+        store.writeDumps(env);
+      }
+    }
+  }
+  if (context.signals.stopRequested) return EXIT_ABORTED;
+
+  // Run: the main command, or (services come in a later step) until stopped.
+  let exitCode: number;
+  if (options.command.length > 0) {
+    exitCode = await runMainCommand(options.command, env, context, native);
+  } else {
+    await context.signals.whenStopRequested().promise;
+    exitCode = EXIT_ABORTED;
+  }
+
+  // Shut down: the shutdown scripts, each within KILL_PROCESS_TIMEOUT.
+  log.debug('Running pre-shutdown scripts...');
+  const pre = await runShutdownScripts(PRE_SHUTDOWN_DIRECTORY, env, context);
+  log.debug('Running post-shutdown scripts...');
+  const post = await runShutdownScripts(POST_SHUTDOWN_DIRECTORY, env, context);
+  return pre === 'failed' || post === 'failed' ? EXIT_FAILURE : exitCode;
+}
+
+/**
+ * Unlike the reference, a failing or stopped shutdown script does not skip the
+ * rest of the stop: the scripts after it still run.
+ */
+async function runShutdownScripts(
+  directory: string,
+  env: ReadonlyMap<string, string>,
+  context: Context,
+): Promise<ScriptResult> {
+  let overall: ScriptResult = 'ok';
+  for (const script of runnableScripts(directory)) {
+    const result = await runScript(script, env, context, context.settings.killProcessTimeout);
+    if (result === 'failed') overall = 'failed';
+  }
+  return overall;
+}
+
+// Something keeps the event loop alive while we wait on signals alone.
+const keepAlive = setInterval(() => {}, 1 << 30);
+main(process.argv.slice(2)).then(
+  (code) => {
+    clearInterval(keepAlive);
+    process.exit(code);
+  },
+  (error: unknown) => {
+    log.error(`Internal error, please report it: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(EXIT_FAILURE);
+  },
+);

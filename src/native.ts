@@ -1,0 +1,95 @@
+// Loads the C addon (src/native/init_native.c). Inside the single executable it
+// is an embedded asset: written under a fresh name to the first directory that
+// allows executable mappings, loaded, and unlinked at once, so nothing is left
+// behind and a read-only image still works when any such directory exists.
+import { closeSync, constants, openSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { getRawAsset, isSea } from 'node:sea';
+import { constants as osConstants } from 'node:os';
+import { join } from 'node:path';
+
+export interface Native {
+  spawn(
+    file: string,
+    argv: readonly string[],
+    envp: readonly string[],
+    cwd: string | null,
+    fds: readonly number[],
+    newProcessGroup: boolean,
+    ttyFd: number,
+  ): number;
+  /** Raw wait status, or null while the child runs. Throws ECHILD when it is not ours. */
+  waitpid(pid: number): number | null;
+  setChildSubreaper(): void;
+  takeTerminal(fd: number): void;
+  foregroundGroup(fd: number): number;
+  pipe(): [number, number];
+  mkfifo(path: string, mode: number): void;
+  flock(fd: number, wait: boolean): boolean;
+}
+
+const CANDIDATE_DIRECTORIES = ['/run', '/dev/shm', '/tmp', '/var/tmp', '/var/run'];
+const ASSET = 'init_native.node';
+
+/** The addon throws errors carrying only errno; give them the usual Node code. */
+function withErrnoCode<T extends (...args: never[]) => unknown>(fn: T): T {
+  const names = new Map(Object.entries(osConstants.errno).map(([name, value]) => [value, name]));
+  return ((...args: never[]) => {
+    try {
+      return fn(...args);
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      if (typeof e.errno === 'number' && e.code === undefined) e.code = names.get(e.errno) ?? 'EUNKNOWN';
+      throw e;
+    }
+  }) as T;
+}
+
+function wrap(raw: Native): Native {
+  const wrapped = {} as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(raw)) {
+    wrapped[name] = withErrnoCode(fn as (...args: never[]) => unknown);
+  }
+  return wrapped as unknown as Native;
+}
+
+function loadFromAsset(bytes: Uint8Array): Native | Error {
+  const failures: string[] = [];
+  for (const directory of CANDIDATE_DIRECTORIES) {
+    const path = join(directory, `.my_init-${randomBytes(8).toString('hex')}.node`);
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o700);
+    } catch (error) {
+      failures.push(`${directory}: ${(error as NodeJS.ErrnoException).code}`);
+      continue;
+    }
+    try {
+      writeSync(fd, bytes);
+      closeSync(fd);
+      const module = { exports: {} as Native };
+      process.dlopen(module, path);
+      return wrap(module.exports);
+    } catch (error) {
+      failures.push(`${directory}: ${(error as Error).message.split('\n')[0]}`);
+    } finally {
+      try {
+        unlinkSync(path);
+      } catch {
+        // Already gone: nothing to clean.
+      }
+    }
+  }
+  return new Error(`no directory allows loading the native helper (${failures.join('; ')})`);
+}
+
+export function loadNative(): Native | Error {
+  if (isSea()) return loadFromAsset(new Uint8Array(getRawAsset(ASSET)));
+  // A plain `node dist/my_init.cjs` run (development): the build output.
+  try {
+    return wrap(createRequire(__filename)(join(__dirname, '..', 'build', 'Release', ASSET)) as Native);
+  } catch (error) {
+    return new Error(`cannot load the native helper: ${(error as Error).message.split('\n')[0]}`);
+  }
+}

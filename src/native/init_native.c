@@ -1,0 +1,349 @@
+/*
+ * The few system calls an init needs that Node does not offer.
+ *
+ * spawn() exists here, not in libuv, because libuv can give a child a new
+ * process group only by giving it a new session, and a new session has no
+ * controlling terminal: `my_init -- bash -l` would lose job control. Creating
+ * every child here also means one reaper owns every exit status.
+ *
+ * Everything the child does between fork() and execve() is async-signal-safe:
+ * the parent prepares all memory beforehand.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>  /* sigprocmask: per-thread on Linux, and GLIBC_2.2.5 where pthread_sigmask is 2.32 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <node_api.h>
+
+#define MAX_FDS 16
+
+/* The JS side names the errno (strerrorname_np would need glibc 2.32). */
+static napi_value throw_errno(napi_env env, int err, const char *syscall_name) {
+  napi_value msg, error, errno_value, syscall_value;
+  char text[256];
+  snprintf(text, sizeof text, "%s: %s", syscall_name, strerror(err));
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, NULL, msg, &error);
+  napi_create_int32(env, err, &errno_value);
+  napi_create_string_utf8(env, syscall_name, NAPI_AUTO_LENGTH, &syscall_value);
+  napi_set_named_property(env, error, "errno", errno_value);
+  napi_set_named_property(env, error, "syscall", syscall_value);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static napi_value throw_type(napi_env env, const char *message) {
+  napi_throw_type_error(env, NULL, message);
+  return NULL;
+}
+
+/* A JS string as a malloc'd C string, or NULL when the value is not a string. */
+static char *dup_string(napi_env env, napi_value value) {
+  size_t length;
+  if (napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok) return NULL;
+  char *text = malloc(length + 1);
+  if (text == NULL) return NULL;
+  napi_get_value_string_utf8(env, value, text, length + 1, &length);
+  return text;
+}
+
+/* A JS array of strings as a NULL-terminated vector; NULL on a bad element. */
+static char **dup_string_array(napi_env env, napi_value array) {
+  uint32_t count;
+  if (napi_get_array_length(env, array, &count) != napi_ok) return NULL;
+  char **vector = calloc(count + 1, sizeof *vector);
+  if (vector == NULL) return NULL;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    napi_get_element(env, array, i, &element);
+    vector[i] = dup_string(env, element);
+    if (vector[i] == NULL) {
+      for (uint32_t j = 0; j < i; j++) free(vector[j]);
+      free(vector);
+      return NULL;
+    }
+  }
+  return vector;
+}
+
+static void free_vector(char **vector) {
+  if (vector == NULL) return;
+  for (char **p = vector; *p != NULL; p++) free(*p);
+  free(vector);
+}
+
+static void child_fail(int report_fd, int err) {
+  ssize_t ignored = write(report_fd, &err, sizeof err);
+  (void)ignored;
+  _exit(127);
+}
+
+/* Runs in the forked child; never returns. Signals are blocked on entry. */
+static void child_exec(const char *file, char **argv, char **envp, const char *cwd,
+                       const int *fds, int fd_count, int new_pgroup, int tty_fd,
+                       int report_fd) {
+  /* Keep the error report pipe clear of the fds about to be installed. */
+  int high_report = fcntl(report_fd, F_DUPFD_CLOEXEC, MAX_FDS + 3);
+  if (high_report >= 0) report_fd = high_report;
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, NULL);
+
+  if (new_pgroup && setpgid(0, 0) < 0) child_fail(report_fd, errno);
+  /* SIGTTOU is still blocked, so a background group may take the terminal. */
+  if (tty_fd >= 0 && tcsetpgrp(tty_fd, getpid()) < 0) child_fail(report_fd, errno);
+  if (cwd != NULL && chdir(cwd) < 0) child_fail(report_fd, errno);
+
+  /* Move every source fd out of the way first, so no dup2 clobbers a later source. */
+  int moved[MAX_FDS];
+  for (int i = 0; i < fd_count; i++) {
+    moved[i] = fds[i] < 0 ? -1 : fcntl(fds[i], F_DUPFD_CLOEXEC, MAX_FDS + 3);
+    if (fds[i] >= 0 && moved[i] < 0) child_fail(report_fd, errno);
+  }
+  for (int i = 0; i < fd_count; i++) {
+    if (moved[i] < 0) {
+      close(i);
+    } else if (dup2(moved[i], i) < 0) {
+      child_fail(report_fd, errno);
+    }
+  }
+  /* Whatever else the parent had open stays out of the child (Linux >= 5.11;
+     older kernels rely on libuv opening everything close-on-exec). */
+  syscall(SYS_close_range, (unsigned)fd_count, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, NULL);
+  execve(file, argv, envp);
+  child_fail(report_fd, errno);
+}
+
+/*
+ * spawn(file, argv, envp, cwd | null, fds, newProcessGroup, ttyFd) -> pid
+ * fds[i] becomes the child's fd i (-1: closed). ttyFd >= 0 makes the new
+ * process group the terminal's foreground group. Throws with the errno of a
+ * failed exec; such a child has already been reaped.
+ */
+static napi_value js_spawn(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value args[7];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc < 7) return throw_type(env, "spawn: expected 7 arguments");
+
+  char *file = dup_string(env, args[0]);
+  char **argv = dup_string_array(env, args[1]);
+  char **envp = dup_string_array(env, args[2]);
+  char *cwd = NULL;
+  napi_valuetype cwd_type;
+  napi_typeof(env, args[3], &cwd_type);
+  if (cwd_type == napi_string) cwd = dup_string(env, args[3]);
+
+  int fds[MAX_FDS];
+  uint32_t fd_count = 0;
+  napi_get_array_length(env, args[4], &fd_count);
+  bool new_pgroup = false;
+  int32_t tty_fd = -1;
+  napi_get_value_bool(env, args[5], &new_pgroup);
+  napi_get_value_int32(env, args[6], &tty_fd);
+
+  napi_value result = NULL;
+  if (file == NULL || argv == NULL || envp == NULL || (cwd_type == napi_string && cwd == NULL) ||
+      fd_count > MAX_FDS) {
+    throw_type(env, "spawn: bad file, argv, envp, cwd or fds");
+    goto out;
+  }
+  for (uint32_t i = 0; i < fd_count; i++) {
+    napi_value element;
+    napi_get_element(env, args[4], i, &element);
+    if (napi_get_value_int32(env, element, &fds[i]) != napi_ok) {
+      throw_type(env, "spawn: fds must be integers");
+      goto out;
+    }
+  }
+
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) < 0) {
+    throw_errno(env, errno, "pipe2");
+    goto out;
+  }
+  sigset_t all, previous;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &previous);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(report[0]);
+    child_exec(file, argv, envp, cwd, fds, (int)fd_count, new_pgroup, tty_fd, report[1]);
+  }
+  int fork_errno = errno;
+  sigprocmask(SIG_SETMASK, &previous, NULL);
+  close(report[1]);
+  if (pid < 0) {
+    close(report[0]);
+    throw_errno(env, fork_errno, "fork");
+    goto out;
+  }
+
+  int child_errno = 0;
+  ssize_t got;
+  do {
+    got = read(report[0], &child_errno, sizeof child_errno);
+  } while (got < 0 && errno == EINTR);
+  close(report[0]);
+  if (got == sizeof child_errno) {
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    throw_errno(env, child_errno, "execve");
+    goto out;
+  }
+  napi_create_int32(env, pid, &result);
+
+out:
+  free(file);
+  free(cwd);
+  free_vector(argv);
+  free_vector(envp);
+  return result;
+}
+
+/* waitpid(pid) -> raw wait status, or null while the child still runs. */
+static napi_value js_waitpid(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  int32_t pid;
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, args[0], &pid) != napi_ok || pid <= 0)
+    return throw_type(env, "waitpid: expected a positive pid");
+  int status;
+  pid_t got;
+  do {
+    got = waitpid(pid, &status, WNOHANG);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) return throw_errno(env, errno, "waitpid");
+  napi_value result;
+  if (got == 0) {
+    napi_get_null(env, &result);
+  } else {
+    napi_create_int32(env, status, &result);
+  }
+  return result;
+}
+
+/* Orphans of our descendants come to us even when we are not PID 1. */
+static napi_value js_set_child_subreaper(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) return throw_errno(env, errno, "prctl");
+  return NULL;
+}
+
+/* Make our own process group the terminal's foreground group again. */
+static napi_value js_take_terminal(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  int32_t fd;
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, args[0], &fd) != napi_ok)
+    return throw_type(env, "takeTerminal: expected an fd");
+  sigset_t ttou, previous;
+  sigemptyset(&ttou);
+  sigaddset(&ttou, SIGTTOU);
+  sigprocmask(SIG_BLOCK, &ttou, &previous);
+  int rc = tcsetpgrp(fd, getpgrp());
+  int err = errno;
+  sigprocmask(SIG_SETMASK, &previous, NULL);
+  if (rc < 0) return throw_errno(env, err, "tcsetpgrp");
+  return NULL;
+}
+
+/* The foreground process group of the terminal on fd, or -1 when fd is no terminal. */
+static napi_value js_foreground_group(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  int32_t fd;
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, args[0], &fd) != napi_ok)
+    return throw_type(env, "foregroundGroup: expected an fd");
+  napi_value result;
+  napi_create_int32(env, tcgetpgrp(fd), &result);
+  return result;
+}
+
+/* pipe() -> [readFd, writeFd], both close-on-exec. */
+static napi_value js_pipe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int ends[2];
+  if (pipe2(ends, O_CLOEXEC) < 0) return throw_errno(env, errno, "pipe2");
+  napi_value result, read_end, write_end;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_int32(env, ends[0], &read_end);
+  napi_create_int32(env, ends[1], &write_end);
+  napi_set_element(env, result, 0, read_end);
+  napi_set_element(env, result, 1, write_end);
+  return result;
+}
+
+static napi_value js_mkfifo(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  int32_t mode;
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  char *path = argc == 2 ? dup_string(env, args[0]) : NULL;
+  if (path == NULL || napi_get_value_int32(env, args[1], &mode) != napi_ok) {
+    free(path);
+    return throw_type(env, "mkfifo: expected a path and a mode");
+  }
+  int rc = mkfifo(path, (mode_t)mode);
+  int err = errno;
+  free(path);
+  if (rc < 0) return throw_errno(env, err, "mkfifo");
+  return NULL;
+}
+
+/* flock(fd, wait) -> true when locked, false when another process holds it (and !wait). */
+static napi_value js_flock(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  int32_t fd;
+  bool wait = false;
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc < 2 || napi_get_value_int32(env, args[0], &fd) != napi_ok ||
+      napi_get_value_bool(env, args[1], &wait) != napi_ok)
+    return throw_type(env, "flock: expected an fd and a boolean");
+  int rc;
+  do {
+    rc = flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
+  } while (rc < 0 && errno == EINTR);
+  if (rc < 0 && errno != EWOULDBLOCK) return throw_errno(env, errno, "flock");
+  napi_value result;
+  napi_get_boolean(env, rc == 0, &result);
+  return result;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor functions[] = {
+      {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"waitpid", NULL, js_waitpid, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setChildSubreaper", NULL, js_set_child_subreaper, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"takeTerminal", NULL, js_take_terminal, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"foregroundGroup", NULL, js_foreground_group, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pipe", NULL, js_pipe, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mkfifo", NULL, js_mkfifo, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"flock", NULL, js_flock, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

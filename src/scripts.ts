@@ -1,0 +1,60 @@
+// Directories of scripts: /etc/my_init.d and /etc/rc.local at boot, and the
+// pre- and post-shutdown directories when stopping.
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { exitCodeOf, SpawnError } from './children.ts';
+import { compareNames } from './container-env.ts';
+import * as log from './log.ts';
+import { type Context, waitForChild } from './waiting.ts';
+
+/** A regular file (after symlinks) that we may execute. */
+export function isRunnable(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false; // Missing, a broken link, or not executable: skipped silently, as in the reference.
+  }
+}
+
+/** The runnable entries of a directory, in byte order of their names (dotfiles too). */
+export function runnableScripts(directory: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return [];
+  }
+  return names
+    .sort(compareNames)
+    .map((name) => join(directory, name))
+    .filter(isRunnable);
+}
+
+export type ScriptResult = 'ok' | 'failed' | 'stopped';
+
+/** Runs one script to its end; a failure is reported the reference's way. */
+export async function runScript(
+  path: string,
+  env: ReadonlyMap<string, string>,
+  context: Context,
+  deadlineSeconds?: number,
+): Promise<ScriptResult> {
+  log.info(`Running ${path}...`);
+  let child;
+  try {
+    child = context.children.spawn({ argv: [path], env });
+  } catch (error) {
+    if (!(error instanceof SpawnError)) throw error;
+    log.error(`${error.message}\n`);
+    return 'failed';
+  }
+  const outcome = await waitForChild(child, path, context, { isScript: true, deadlineSeconds });
+  if (outcome.interrupted && context.signals.stopRequested) return 'stopped';
+  const code = outcome.status === null ? null : exitCodeOf(outcome.status);
+  if (code === 0) return 'ok';
+  // The reference's message ends in a newline of its own: a blank line follows.
+  log.error(code === null ? `${path} exited with unknown status\n` : `${path} failed with status ${code}\n`);
+  return 'failed';
+}

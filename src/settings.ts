@@ -1,0 +1,36 @@
+// The variables my_init reads from its own environment, as Docker passed it
+// (before /etc/container_environment is imported, as in the reference).
+
+export interface Settings {
+  /** Seconds a stopped process gets between SIGTERM and SIGKILL. */
+  killProcessTimeout: number;
+  /** Seconds every process gets between the final SIGTERM and SIGKILL. */
+  killAllProcessesTimeout: number;
+  envInitDirectory: string;
+}
+
+const DEFAULT_TIMEOUT = 30;
+
+/**
+ * Python's int() syntax that the reference accepted (` 7 `, `+5`, `1_0`), plus
+ * decimal fractions. Negative values meant "wait forever" there by accident;
+ * here every wait has a deadline, so they are refused.
+ */
+export function parseSeconds(name: string, raw: string | undefined): number | Error {
+  if (raw === undefined) return DEFAULT_TIMEOUT;
+  const text = raw.trim().replaceAll(/(?<=\d)_(?=\d)/g, '');
+  if (!/^\+?(\d+(\.\d*)?|\.\d+)$/.test(text)) {
+    return new Error(`${name} must be a number of seconds, 0 or more; got ${JSON.stringify(raw)}`);
+  }
+  return Number(text);
+}
+
+export function readSettings(env: NodeJS.ProcessEnv): Settings | Error {
+  const killProcessTimeout = parseSeconds('KILL_PROCESS_TIMEOUT', env.KILL_PROCESS_TIMEOUT);
+  if (killProcessTimeout instanceof Error) return killProcessTimeout;
+  const killAllProcessesTimeout = parseSeconds('KILL_ALL_PROCESSES_TIMEOUT', env.KILL_ALL_PROCESSES_TIMEOUT);
+  if (killAllProcessesTimeout instanceof Error) return killAllProcessesTimeout;
+  const envInitDirectory = env.ENV_INIT_DIRECTORY ?? '/etc/my_init.d';
+  if (envInitDirectory === '') return new Error('ENV_INIT_DIRECTORY is set but empty');
+  return { killProcessTimeout, killAllProcessesTimeout, envInitDirectory };
+}

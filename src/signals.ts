@@ -1,0 +1,66 @@
+// Signals as PID 1. The kernel drops a signal to PID 1 that has no handler, and
+// a process that is not PID 1 dies of it, so every signal that matters gets one.
+// TERM and INT ask for a stop, once: a repeat while stopping is ignored, as in
+// the reference. HUP, QUIT, USR1, USR2 and WINCH go on to the main command.
+import * as log from './log.ts';
+
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+const FORWARDED_SIGNALS = ['SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+
+export class Signals {
+  /** The first stop signal received, or null. */
+  stopSignal: NodeJS.Signals | null = null;
+  /** Where forwarded signals go; null drops them. */
+  forwardTo: number | null = null;
+  private readonly stopListeners = new Set<() => void>();
+  private ignoreStops = false;
+
+  constructor() {
+    for (const name of STOP_SIGNALS) process.on(name, () => this.requestStop(name));
+    for (const name of FORWARDED_SIGNALS) process.on(name, () => this.forward(name));
+  }
+
+  get stopRequested(): boolean {
+    return this.stopSignal !== null;
+  }
+
+  /** Resolves at the first stop request (at once if one came already). */
+  whenStopRequested(): { promise: Promise<void>; cancel: () => void } {
+    if (this.stopRequested) return { promise: Promise.resolve(), cancel: () => {} };
+    let listener = (): void => {};
+    const promise = new Promise<void>((resolve) => {
+      listener = resolve;
+      this.stopListeners.add(listener);
+    });
+    return { promise, cancel: () => this.stopListeners.delete(listener) };
+  }
+
+  /** From here on (the final kill-all) a stop signal changes nothing. */
+  ignoreFurtherStops(): void {
+    this.ignoreStops = true;
+  }
+
+  private requestStop(name: NodeJS.Signals): void {
+    if (this.ignoreStops || this.stopRequested) {
+      log.debug(`Ignoring ${name}: already stopping.`);
+      return;
+    }
+    log.debug(`Received ${name}.`);
+    this.stopSignal = name;
+    for (const listener of this.stopListeners) listener();
+    this.stopListeners.clear();
+  }
+
+  private forward(name: NodeJS.Signals): void {
+    if (this.forwardTo === null) {
+      log.debug(`Ignoring ${name}: there is no main command to pass it to.`);
+      return;
+    }
+    log.debug(`Passing ${name} to PID ${this.forwardTo}.`);
+    try {
+      process.kill(this.forwardTo, name);
+    } catch {
+      // The main command has just exited.
+    }
+  }
+}

@@ -1,0 +1,158 @@
+// Runs dist/my_init as a real PID 1 (unshare) over a throw-away /etc, so that
+// tests use the real paths and leave nothing behind on the machine.
+import { execa, type ResultPromise } from 'execa';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+export const BINARY = join(ROOT, 'dist', 'my_init');
+const SANDBOX = join(import.meta.dirname, 'sandbox.sh');
+
+export const BASE_ENV = {
+  PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  HOME: '/root',
+  HOSTNAME: 'sandbox',
+};
+
+export type FileSpec =
+  | string
+  | { content: string | Uint8Array; mode?: number; gid?: number }
+  | { directory: true; mode?: number }
+  | { symlink: string };
+
+/** A shell script, executable. */
+export function script(body: string): FileSpec {
+  return { content: `#!/bin/sh\n${body}\n`, mode: 0o755 };
+}
+
+/** The layout the image provides: the environment directory and its dumps. */
+export const IMAGE_ENV_LAYOUT: Record<string, FileSpec> = {
+  '/etc/container_environment': { directory: true, mode: 0o700 },
+  '/etc/container_environment.sh': { content: '', mode: 0o640, gid: 8377 },
+  '/etc/container_environment.json': { content: '', mode: 0o640, gid: 8377 },
+};
+
+export interface RunOptions {
+  args: string[];
+  env?: Record<string, string>;
+  files?: Record<string, FileSpec>;
+  /** Without the environment directory, as outside baseimage. Default: with it. */
+  noEnvLayout?: boolean;
+  timeoutMs?: number;
+  /** Called once my_init runs; may signal it through `init.signal()`. */
+  during?: (init: RunningInit) => Promise<void>;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr interleaved as written. */
+  all: string;
+  exitCode: number;
+  durationMs: number;
+  /** Reads a file as my_init left it in the sandbox's /etc, or null. */
+  etcFile(path: string): Buffer | null;
+  /** The directory of the sandbox's writes, for a test that wants to look further. */
+  scratch: string;
+}
+
+export interface RunningInit {
+  /** PID of my_init as the machine (not the namespace) sees it. */
+  hostPid(): Promise<number>;
+  signal(name: NodeJS.Signals): Promise<void>;
+  /** Resolves when the combined output matches. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  output(): string;
+}
+
+function writeFixture(root: string, files: Record<string, FileSpec>): void {
+  for (const [path, spec] of Object.entries(files)) {
+    const target = join(root, path);
+    mkdirSync(dirname(target), { recursive: true });
+    if (typeof spec === 'string') {
+      writeFileSync(target, spec);
+    } else if ('directory' in spec) {
+      mkdirSync(target, { recursive: true });
+      chmodSync(target, spec.mode ?? 0o755);
+    } else if ('symlink' in spec) {
+      symlinkSync(spec.symlink, target);
+    } else {
+      writeFileSync(target, spec.content);
+      chmodSync(target, spec.mode ?? 0o644);
+      if (spec.gid !== undefined) chownSync(target, 0, spec.gid);
+    }
+  }
+}
+
+export async function runInit(options: RunOptions): Promise<RunResult> {
+  const scratch = mkdtempSync(join(tmpdir(), 'my_init-test-'));
+  const fixture = join(scratch, 'fixture');
+  mkdirSync(fixture);
+  writeFixture(fixture, { ...(options.noEnvLayout ? {} : IMAGE_ENV_LAYOUT), ...options.files });
+
+  const started = performance.now();
+  const child: ResultPromise<{ all: true; reject: false; extendEnv: false; stdin: 'ignore' }> = execa(
+    'unshare',
+    ['--pid', '--fork', '--mount-proc', '--mount', '--propagation', 'private', '--kill-child', SANDBOX, scratch, fixture, BINARY, ...options.args],
+    {
+      env: { ...BASE_ENV, ...options.env },
+      extendEnv: false,
+      all: true,
+      reject: false,
+      stdin: 'ignore',
+      timeout: options.timeoutMs ?? 30_000,
+      killSignal: 'SIGKILL',
+    },
+  );
+  let output = '';
+  child.all.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+  const running: RunningInit = {
+    async hostPid() {
+      for (let attempt = 0; attempt < 200; attempt++) {
+        const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'latin1').trim();
+        if (children !== '') {
+          const pid = Number(children.split(' ')[0]);
+          // Wait until the sandbox shell has become my_init.
+          if (readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(BINARY)) return pid;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error('my_init did not start');
+    },
+    async signal(name) {
+      process.kill(await running.hostPid(), name);
+    },
+    async waitForOutput(pattern, timeoutMs = 10_000) {
+      const deadline = performance.now() + timeoutMs;
+      while (!pattern.test(output)) {
+        if (performance.now() > deadline) throw new Error(`no output matching ${pattern} in:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    output: () => output,
+  };
+  if (options.during) await options.during(running);
+  const result = await child;
+  const durationMs = performance.now() - started;
+  return {
+    stdout: result.stdout,
+    stderr: result.stderr,
+    all: result.all,
+    exitCode: result.exitCode ?? 128 + 9,
+    durationMs,
+    scratch,
+    etcFile(path: string) {
+      try {
+        return readFileSync(join(scratch, 'etc.upper', path.replace(/^\/etc\//, '')));
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+export function cleanUp(result: RunResult): void {
+  rmSync(result.scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs a command as PID 1 of a new PID namespace (run it under
+# `unshare --pid --fork --mount-proc --mount --propagation private`), with
+# overlays over /etc and /usr/sbin so that it sees the machine's files but every
+# change lands in SCRATCH. The my_init paths start empty; FIXTURE's tree is
+# copied over /.
+#   usage: sandbox.sh SCRATCH FIXTURE COMMAND...
+set -euo pipefail
+scratch=$1 fixture=$2
+shift 2
+for dir in etc usr/sbin; do
+  name=${dir//\//_}
+  mkdir -p "$scratch/$name.upper" "$scratch/$name.work"
+  mount -t overlay overlay -o "lowerdir=/$dir,upperdir=$scratch/$name.upper,workdir=$scratch/$name.work" "/$dir"
+done
+rm -rf /etc/my_init.d /etc/rc.local /etc/my_init.pre_shutdown.d /etc/my_init.post_shutdown.d /etc/service \
+  /etc/container_environment /etc/container_environment.sh /etc/container_environment.json /usr/sbin/enable_insecure_key
+cp -a "$fixture/." /
+cd /
+# As a container starts: no variables of this shell's own.
+exec env -u PWD -u OLDPWD -u SHLVL -u _ "$@"
