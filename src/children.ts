@@ -8,6 +8,7 @@
 import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
+import * as log from './log.ts';
 import type { Native } from './native.ts';
 
 export interface ExitStatus {
@@ -79,6 +80,32 @@ export function exitCodeForSpawnError(error: SpawnError): number {
   return error.code === 'ENOENT' ? 127 : 126;
 }
 
+/** Linux's limit on one NAME=VALUE string passed to execve (MAX_ARG_STRLEN), NUL included. */
+const MAX_ENV_STRING_BYTES = 128 * 1024;
+const tooLargeWarned = new Set<string>();
+
+/**
+ * The environment strings for execve. A variable too large for the kernel to
+ * pass (only a file in /etc/container_environment can make one) is left out,
+ * with a warning, rather than failing every command.
+ */
+export function environmentStrings(env: ReadonlyMap<string, string>): string[] {
+  const strings: string[] = [];
+  for (const [name, value] of env) {
+    const entry = `${name}=${value}`;
+    const bytes = Buffer.byteLength(entry) + 1;
+    if (bytes > MAX_ENV_STRING_BYTES) {
+      if (!tooLargeWarned.has(name)) {
+        tooLargeWarned.add(name);
+        log.warn(`${name} is too large to pass to processes (${bytes} bytes; Linux allows ${MAX_ENV_STRING_BYTES}); it stays in the dumps only.`);
+      }
+      continue;
+    }
+    strings.push(entry);
+  }
+  return strings;
+}
+
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** execvp's search, done before fork so the child has nothing to allocate. */
@@ -107,20 +134,22 @@ export class Children {
   private readonly waiting = new Map<number, (status: ExitStatus) => void>();
   private readonly passListeners = new Set<() => void>();
   private passScheduled = false;
+  /** Ref'd exactly while someone waits for a child, so that the wait keeps the process alive. */
+  private readonly sweep: NodeJS.Timeout;
   private procAvailable = true;
   orphansReaped = 0;
 
   constructor(native: Native) {
     this.native = native;
     process.on('SIGCHLD', () => this.schedulePass());
-    setInterval(() => this.schedulePass(), SWEEP_INTERVAL_MS).unref();
+    this.sweep = setInterval(() => this.schedulePass(), SWEEP_INTERVAL_MS).unref();
   }
 
   spawn(spec: SpawnSpec): Child {
     const [file] = spec.argv;
     const resolved = resolveExecutable(file ?? '', spec.env.get('PATH'));
     if (resolved instanceof SpawnError) throw resolved;
-    const envp = [...spec.env].map(([name, value]) => `${name}=${value}`);
+    const envp = environmentStrings(spec.env);
     let pid: number;
     try {
       pid = this.native.spawn(
@@ -136,6 +165,7 @@ export class Children {
       throw new SpawnError(file ?? '', (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN');
     }
     const exited = new Promise<ExitStatus>((resolve) => this.waiting.set(pid, resolve));
+    this.sweep.ref();
     // The child may have exited before we started waiting for it.
     this.schedulePass();
     return { pid, exited };
@@ -190,6 +220,7 @@ export class Children {
         const resolve = this.waiting.get(pid);
         if (resolve) {
           this.waiting.delete(pid);
+          if (this.waiting.size === 0) this.sweep.unref();
           resolve(decodeWaitStatus(raw));
         } else {
           this.orphansReaped++;

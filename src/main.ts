@@ -2,6 +2,7 @@
 // life: parse the command line, boot (environment, startup scripts), run (the
 // main command, or until stopped), shut down (shutdown scripts), kill the rest.
 import { writeSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { Children } from './children.ts';
 import { parseArguments, type Options } from './cli.ts';
 import { EnvStore } from './env-store.ts';
@@ -58,6 +59,9 @@ async function main(args: string[]): Promise<number> {
     log.error(`Cannot start: ${native.message}.`);
     return EXIT_FAILURE;
   }
+  // The executable runs with --disable-sigusr1, which blocks SIGUSR1 so that it
+  // can never open the debugger; our handler now takes it (and any that waited).
+  native.unblockSignal(osConstants.signals.SIGUSR1);
   if (process.pid !== 1) native.setChildSubreaper();
   const context: Context = { children: new Children(native), signals, settings };
 
@@ -84,7 +88,7 @@ async function bootRunAndShutDown(options: Options, context: Context, native: Na
 
   if (options.enableInsecureKey) {
     log.info('Installing insecure SSH key for user root');
-    const result = await runScript(INSECURE_KEY_SCRIPT, env, context);
+    const result = await runScript(INSECURE_KEY_SCRIPT, env, context, { announce: false });
     if (result !== 'ok') return EXIT_FAILURE;
   }
   if (!options.skipStartupFiles) {
@@ -131,7 +135,7 @@ async function runShutdownScripts(
 ): Promise<ScriptResult> {
   let overall: ScriptResult = 'ok';
   for (const script of runnableScripts(directory)) {
-    const result = await runScript(script, env, context, context.settings.killProcessTimeout);
+    const result = await runScript(script, env, context, { deadlineSeconds: context.settings.killProcessTimeout });
     if (result === 'failed') overall = 'failed';
   }
   return overall;

@@ -22,6 +22,8 @@ export interface Native {
   /** Raw wait status, or null while the child runs. Throws ECHILD when it is not ours. */
   waitpid(pid: number): number | null;
   setChildSubreaper(): void;
+  /** Unblocks a signal on the calling (main) thread. */
+  unblockSignal(signal: number): void;
   takeTerminal(fd: number): void;
   foregroundGroup(fd: number): number;
   pipe(): [number, number];
@@ -84,11 +86,11 @@ function loadFromAsset(bytes: Uint8Array): Native | Error {
   return new Error(`no directory allows loading the native helper (${failures.join('; ')})`);
 }
 
-export function loadNative(): Native | Error {
+/** `buildOutput`: where the addon is when not running as the single executable. */
+export function loadNative(buildOutput = join(process.argv[1] ?? '.', '..', '..', 'build', 'Release', ASSET)): Native | Error {
   if (isSea()) return loadFromAsset(new Uint8Array(getRawAsset(ASSET)));
-  // A plain `node dist/my_init.cjs` run (development): the build output.
   try {
-    return wrap(createRequire(__filename)(join(__dirname, '..', 'build', 'Release', ASSET)) as Native);
+    return wrap(createRequire(process.execPath)(buildOutput) as Native);
   } catch (error) {
     return new Error(`cannot load the native helper: ${(error as Error).message.split('\n')[0]}`);
   }

@@ -39,9 +39,9 @@ export async function runScript(
   path: string,
   env: ReadonlyMap<string, string>,
   context: Context,
-  deadlineSeconds?: number,
+  { announce = true, deadlineSeconds }: { announce?: boolean; deadlineSeconds?: number } = {},
 ): Promise<ScriptResult> {
-  log.info(`Running ${path}...`);
+  if (announce) log.info(`Running ${path}...`);
   let child;
   try {
     child = context.children.spawn({ argv: [path], env });

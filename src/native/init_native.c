@@ -248,6 +248,25 @@ static napi_value js_set_child_subreaper(napi_env env, napi_callback_info info) 
   return NULL;
 }
 
+/*
+ * unblockSignal(signo): Node started with --disable-sigusr1 blocks SIGUSR1 in
+ * every thread, so the inspector can never start; once our own listener is
+ * installed, the main thread may take the signal again.
+ */
+static napi_value js_unblock_signal(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  int32_t signo;
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, args[0], &signo) != napi_ok)
+    return throw_type(env, "unblockSignal: expected a signal number");
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, signo);
+  if (sigprocmask(SIG_UNBLOCK, &set, NULL) < 0) return throw_errno(env, errno, "sigprocmask");
+  return NULL;
+}
+
 /* Make our own process group the terminal's foreground group again. */
 static napi_value js_take_terminal(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -336,6 +355,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"waitpid", NULL, js_waitpid, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setChildSubreaper", NULL, js_set_child_subreaper, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"unblockSignal", NULL, js_unblock_signal, NULL, NULL, NULL, napi_enumerable, NULL},
       {"takeTerminal", NULL, js_take_terminal, NULL, NULL, NULL, napi_enumerable, NULL},
       {"foregroundGroup", NULL, js_foreground_group, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pipe", NULL, js_pipe, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -1,6 +1,6 @@
 // Runs dist/my_init as a real PID 1 (unshare) over a throw-away /etc, so that
 // tests use the real paths and leave nothing behind on the machine.
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -92,7 +92,7 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
   writeFixture(fixture, { ...(options.noEnvLayout ? {} : IMAGE_ENV_LAYOUT), ...options.files });
 
   const started = performance.now();
-  const child: ResultPromise<{ all: true; reject: false; extendEnv: false; stdin: 'ignore' }> = execa(
+  const child = execa(
     'unshare',
     ['--pid', '--fork', '--mount-proc', '--mount', '--propagation', 'private', '--kill-child', SANDBOX, scratch, fixture, BINARY, ...options.args],
     {
