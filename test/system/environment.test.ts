@@ -51,7 +51,7 @@ test('the .sh dump gives back every value byte for byte in bash and sh; names ar
     assert.match(dump, /^export weird_name_x=w$/m);
     assert.match(dump, /^export _1STARTDIGIT=d$/m);
     assert.match(dump, /^export sp_ace=s$/m);
-    assert.match(dump, /^export ___=u$/m);
+    assert.match(dump, /^export _n_=u$/m);
     assert.match(dump, /^export SQ='it'"'"'s'$/m);
     assert.doesNotMatch(dump, /^export (HOME|USER|GROUP|UID|GID|SHELL)=/m);
     const json = JSON.parse(r.etcFile('/etc/container_environment.json')!.toString()) as Record<string, string>;

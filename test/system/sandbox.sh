@@ -17,5 +17,8 @@ rm -rf /etc/my_init.d /etc/rc.local /etc/my_init.pre_shutdown.d /etc/my_init.pos
   /etc/container_environment /etc/container_environment.sh /etc/container_environment.json /usr/sbin/enable_insecure_key
 cp -a "$fixture/." /
 cd /
-# As a container starts: no variables of this shell's own.
-exec env -u PWD -u OLDPWD -u SHLVL -u _ "$@"
+# As a container starts: no variables of this shell's own, and (as runc does
+# for `docker run -it`) a session of its own that owns the terminal, if any.
+clean_env=(env -u PWD -u OLDPWD -u SHLVL -u _)
+if [ -t 0 ]; then exec setsid --ctty "${clean_env[@]}" "$@"; fi
+exec "${clean_env[@]}" "$@"
