@@ -76,7 +76,7 @@ export function parseArguments(args: readonly string[]): Parsed {
 
   let parser = yargs(expanded)
     .scriptName('my_init')
-    .usage(`${USAGE}\n\nInitialize the system.`)
+    .usage('usage: my_init [options] [--] [MAIN_COMMAND ...]\n\nInitialize the system.')
     .positional('MAIN_COMMAND', { describe: 'The main command to run. (default: run services until stopped)' })
     .parserConfiguration({
       'populate--': true,

@@ -10,7 +10,8 @@ export const PER_USER_NAMES: ReadonlySet<string> = new Set(['HOME', 'USER', 'GRO
 /** Prefix of the temporary files an atomic write leaves if it is interrupted. */
 export const TEMP_PREFIX = '.my_init-new.';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF as part of the value, as Python's decoder did.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * A variable file's value: UTF-8 text with line endings made `\n` and one
@@ -79,7 +80,7 @@ export function renderShellDump(env: Iterable<readonly [string, string]>): strin
  */
 export function renderJsonDump(env: Iterable<readonly [string, string]>): string {
   const asciiJson = (text: string): string =>
-    JSON.stringify(text).replaceAll(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    JSON.stringify(text).replaceAll(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const members: string[] = [];
   for (const [name, value] of env) members.push(`${asciiJson(name)}: ${asciiJson(value)}`);
   return `{${members.join(', ')}}`;
