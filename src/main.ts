@@ -1,6 +1,8 @@
 // my_init: the init of a container. Read this file top to bottom for its whole
 // life: parse the command line, boot (environment, startup scripts), run (the
 // main command, or until stopped), shut down (shutdown scripts), kill the rest.
+// First, so that its handlers are installed before the rest loads.
+import { signals } from './signals.ts';
 import { writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { Children } from './children.ts';
@@ -12,7 +14,6 @@ import { runMainCommand } from './main-command.ts';
 import { loadNative, type Native } from './native.ts';
 import { isRunnable, runnableScripts, runScript, type ScriptResult } from './scripts.ts';
 import { readSettings } from './settings.ts';
-import { Signals } from './signals.ts';
 import type { Context } from './waiting.ts';
 
 declare const MY_INIT_VERSION: string;
@@ -52,8 +53,6 @@ async function main(args: string[]): Promise<number> {
     return EXIT_FAILURE;
   }
 
-  // Handlers first: a docker stop that comes while we load must not be lost.
-  const signals = new Signals();
   const native = loadNative();
   if (native instanceof Error) {
     log.error(`Cannot start: ${native.message}.`);

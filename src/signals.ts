@@ -7,7 +7,7 @@ import * as log from './log.ts';
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 const FORWARDED_SIGNALS = ['SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 
-export class Signals {
+class Signals {
   /** The first stop signal received, or null. */
   stopSignal: NodeJS.Signals | null = null;
   /** Where forwarded signals go; null drops them. */
@@ -64,3 +64,11 @@ export class Signals {
     }
   }
 }
+
+/**
+ * Created when this module is first evaluated, which main.ts arranges to be
+ * before anything else loads: a signal that comes while the rest of my_init
+ * loads is then handled, not dropped by the kernel.
+ */
+export const signals = new Signals();
+export type { Signals };

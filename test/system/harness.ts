@@ -40,6 +40,12 @@ export interface RunOptions {
   /** Without the environment directory, as outside baseimage. Default: with it. */
   noEnvLayout?: boolean;
   timeoutMs?: number;
+  /**
+   * Keep stdout and stderr apart. By default both go to one pipe, so that `all`
+   * is in the exact order written; `stderr` is then my_init's `*** ` lines and
+   * `stdout` the rest.
+   */
+  separateStreams?: boolean;
   /** Called once my_init runs; may signal it through `init.signal()`. */
   during?: (init: RunningInit) => Promise<void>;
 }
@@ -47,7 +53,7 @@ export interface RunOptions {
 export interface RunResult {
   stdout: string;
   stderr: string;
-  /** stdout and stderr interleaved as written. */
+  /** stdout and stderr interleaved (in the exact order written, unless separateStreams). */
   all: string;
   exitCode: number;
   durationMs: number;
@@ -94,7 +100,10 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
   const started = performance.now();
   const child = execa(
     'unshare',
-    ['--pid', '--fork', '--mount-proc', '--mount', '--propagation', 'private', '--kill-child', SANDBOX, scratch, fixture, BINARY, ...options.args],
+    [
+      '--pid', '--fork', '--mount-proc', '--mount', '--propagation', 'private', '--kill-child',
+      SANDBOX, ...(options.separateStreams ? [] : ['--merge-output']), scratch, fixture, BINARY, ...options.args,
+    ],
     {
       env: { ...BASE_ENV, ...options.env },
       extendEnv: false,
@@ -136,9 +145,11 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
   if (options.during) await options.during(running);
   const result = await child;
   const durationMs = performance.now() - started;
+  const lines = result.all.split('\n');
+  const fromInit = (line: string) => line.startsWith('*** ');
   return {
-    stdout: result.stdout,
-    stderr: result.stderr,
+    stdout: options.separateStreams ? result.stdout : lines.filter((line) => !fromInit(line)).join('\n'),
+    stderr: options.separateStreams ? result.stderr : lines.filter(fromInit).join('\n'),
     all: result.all,
     exitCode: result.exitCode ?? 128 + 9,
     durationMs,

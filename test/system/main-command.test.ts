@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cleanUp, runInit } from './harness.ts';
 
-async function run(args: string[], env: Record<string, string> = {}) {
-  const result = await runInit({ args, env });
+async function run(args: string[], env: Record<string, string> = {}, separateStreams = false) {
+  const result = await runInit({ args, env, separateStreams });
   cleanUp(result);
   return result;
 }
 
 test('my_init -- echo hi: the reference messages on stderr, the output on stdout, exit 0', async () => {
-  const r = await run(['--', 'echo', 'hi']);
+  const r = await run(['--', 'echo', 'hi'], {}, true);
   assert.equal(r.stdout, 'hi');
   assert.equal(r.stderr, '*** Running echo hi...\n*** echo exited with status 0.\n*** Killing all processes...');
   assert.equal(r.exitCode, 0);
@@ -45,23 +45,23 @@ test('argparse compatibility: interspersed options, one -- removed, prefixes', a
 });
 
 test('usage errors exit 2 with argparse wording, before doing anything', async () => {
-  const unknown = await run(['ls', '-l']);
+  const unknown = await run(['ls', '-l'], {}, true);
   assert.equal(unknown.exitCode, 2);
   assert.match(unknown.stderr, /^usage: my_init /);
   assert.match(unknown.stderr, /my_init: error: unrecognized arguments: -l$/);
   assert.doesNotMatch(unknown.stderr, /\*\*\*/);
-  const ambiguous = await run(['--skip', '--', 'echo']);
+  const ambiguous = await run(['--skip', '--', 'echo'], {}, true);
   assert.equal(ambiguous.exitCode, 2);
   assert.match(ambiguous.stderr, /ambiguous option: --skip could match --skip-startup-files, --skip-runit/);
 });
 
 test('--help and --version exit 0 on stdout', async () => {
-  const help = await run(['--help']);
+  const help = await run(['--help'], {}, true);
   assert.equal(help.exitCode, 0);
   for (const flag of ['--enable-insecure-key', '--skip-startup-files', '--skip-runit', '--no-kill-all-on-exit', '--quiet', '--verbose']) {
     assert.ok(help.stdout.includes(flag), `help mentions ${flag}`);
   }
-  const version = await run(['--version']);
+  const version = await run(['--version'], {}, true);
   assert.match(version.stdout, /^my_init \d+\.\d+\.\d+$/);
 });
 

@@ -4,8 +4,14 @@
 # overlays over /etc and /usr/sbin so that it sees the machine's files but every
 # change lands in SCRATCH. The my_init paths start empty; FIXTURE's tree is
 # copied over /.
-#   usage: sandbox.sh SCRATCH FIXTURE COMMAND...
+# --merge-output sends stderr into stdout, so that one pipe keeps the order
+# of every line (dash, unlike this bash, would drop variables such as `a.b`).
+#   usage: sandbox.sh [--merge-output] SCRATCH FIXTURE COMMAND...
 set -euo pipefail
+if [ "$1" = --merge-output ]; then
+  exec 2>&1
+  shift
+fi
 scratch=$1 fixture=$2
 shift 2
 for dir in etc usr/sbin; do
