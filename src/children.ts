@@ -5,6 +5,7 @@
 // an exit status that belongs to someone else. Each pass is bounded in time so
 // an orphan storm cannot stall the event loop; SIGCHLD starts a pass, and a
 // slow sweep covers anything a coalesced signal might hide.
+import { spawn as libuvSpawn } from 'node:child_process';
 import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
@@ -130,19 +131,20 @@ const PASS_BUDGET_MS = 10;
 const SWEEP_INTERVAL_MS = 5000;
 
 export class Children {
-  private readonly native: Native;
+  /** null: the addon could not be loaded; libuv starts and reaps our own children, orphans stay zombies. */
+  private readonly native: Native | null;
   private readonly waiting = new Map<number, (status: ExitStatus) => void>();
-  private readonly passListeners = new Set<() => void>();
   private passScheduled = false;
   /** Ref'd exactly while someone waits for a child, so that the wait keeps the process alive. */
   private readonly sweep: NodeJS.Timeout;
   private procAvailable = true;
   orphansReaped = 0;
 
-  constructor(native: Native) {
+  constructor(native: Native | null) {
     this.native = native;
-    process.on('SIGCHLD', () => this.schedulePass());
     this.sweep = setInterval(() => this.schedulePass(), SWEEP_INTERVAL_MS).unref();
+    if (native === null) return;
+    process.on('SIGCHLD', () => this.schedulePass());
   }
 
   spawn(spec: SpawnSpec): Child {
@@ -150,6 +152,7 @@ export class Children {
     const resolved = resolveExecutable(file ?? '', spec.env.get('PATH'));
     if (resolved instanceof SpawnError) throw resolved;
     const envp = environmentStrings(spec.env);
+    if (this.native === null) return this.spawnWithLibuv(resolved, spec, envp);
     let pid: number;
     try {
       pid = this.native.spawn(
@@ -171,6 +174,32 @@ export class Children {
     return { pid, exited };
   }
 
+  /**
+   * Without the addon: no process group or terminal for the child, and libuv
+   * reaps it. libuv reports a failed exec later; it becomes exit code 127/126.
+   */
+  private spawnWithLibuv(file: string, spec: SpawnSpec, envp: readonly string[]): Child {
+    const env = Object.fromEntries(envp.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+    const child = libuvSpawn(file, spec.argv.slice(1), {
+      argv0: spec.argv[0],
+      env,
+      cwd: spec.cwd,
+      stdio: [...(spec.stdio ?? [0, 1, 2])],
+    });
+    const exited = new Promise<ExitStatus>((resolve) => {
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        const failure = new SpawnError(spec.argv[0] ?? file, error.code ?? 'EUNKNOWN');
+        log.error(failure.message);
+        resolve(decodeWaitStatus(exitCodeForSpawnError(failure) << 8));
+      });
+      child.on('exit', (code, signal) => {
+        const signalNumber = signal === null ? 0 : osConstants.signals[signal];
+        resolve(decodeWaitStatus(signal === null ? (code ?? 0) << 8 : signalNumber));
+      });
+    });
+    return { pid: child.pid ?? -1, exited };
+  }
+
   /** Pids of our direct children, live or zombie. */
   list(): number[] {
     if (!this.procAvailable) return [...this.waiting.keys()];
@@ -188,12 +217,6 @@ export class Children {
     return pids;
   }
 
-  /** Calls listener after every reaping pass until the returned function is called. */
-  onPass(listener: () => void): () => void {
-    this.passListeners.add(listener);
-    return () => this.passListeners.delete(listener);
-  }
-
   get canReapOrphans(): boolean {
     return this.procAvailable;
   }
@@ -208,6 +231,7 @@ export class Children {
   }
 
   private pass(): void {
+    if (this.native === null) return;
     const deadline = performance.now() + PASS_BUDGET_MS;
     for (const pid of this.list()) {
       let raw: number | null;
@@ -231,6 +255,5 @@ export class Children {
         break;
       }
     }
-    for (const listener of this.passListeners) listener();
   }
 }

@@ -36,23 +36,29 @@ function signalEveryone(children: Children, signal: NodeJS.Signals): void {
   }
 }
 
-/** Resolves true once we have no children left, false after `seconds`. */
-function allGone(children: Children, seconds: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = delay(seconds);
-    const check = (): void => {
-      if (children.list().length > 0) return;
-      finish(true);
-    };
-    const stopWatching = children.onPass(check);
-    const finish = (result: boolean): void => {
-      stopWatching();
-      timer.cancel();
-      resolve(result);
-    };
-    void timer.promise.then(() => finish(false));
-    check();
-  });
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return true; // Gone already.
+  }
+}
+
+const POLL_MS = 20;
+
+/**
+ * Resolves true once no child of ours is alive, false after `seconds`. A zombie
+ * counts as gone: the reaper takes it, or (without the addon) nobody can.
+ */
+async function allGone(children: Children, seconds: number): Promise<boolean> {
+  const deadline = performance.now() + seconds * 1000;
+  for (;;) {
+    if (children.list().every(isZombie)) return true;
+    if (performance.now() >= deadline) return false;
+    const timer = delay(Math.min(POLL_MS, deadline - performance.now()) / 1000);
+    await timer.promise;
+  }
 }
 
 export async function killAllProcesses(children: Children, timeoutSeconds: number): Promise<void> {

@@ -16,8 +16,8 @@ function ownProcessGroup(): number {
 }
 
 /** fd 0 when it is a terminal whose foreground group is ours. */
-function terminalToHandOver(native: Native): number | undefined {
-  if (!isatty(0)) return undefined;
+function terminalToHandOver(native: Native | null): number | undefined {
+  if (native === null || !isatty(0)) return undefined;
   try {
     const foreground = native.foregroundGroup(0);
     return foreground > 0 && foreground === ownProcessGroup() ? 0 : undefined;
@@ -31,7 +31,7 @@ export async function runMainCommand(
   command: readonly string[],
   env: ReadonlyMap<string, string>,
   context: Context,
-  native: Native,
+  native: Native | null,
 ): Promise<number> {
   const name = command[0]!;
   log.info(`Running ${command.join(' ')}...`);
@@ -49,7 +49,7 @@ export async function runMainCommand(
   context.signals.forwardTo = null;
   if (terminal !== undefined) {
     try {
-      native.takeTerminal(terminal);
+      native?.takeTerminal(terminal);
     } catch {
       // The terminal is gone (docker detached it): nothing to take back.
     }

@@ -53,15 +53,17 @@ async function main(args: string[]): Promise<number> {
     return EXIT_FAILURE;
   }
 
-  const native = loadNative();
-  if (native instanceof Error) {
-    log.error(`Cannot start: ${native.message}.`);
-    return EXIT_FAILURE;
+  const loaded = loadNative();
+  const native = loaded instanceof Error ? null : loaded;
+  if (native === null) {
+    // Better a container that runs with zombies than one that does not start.
+    log.warn(`Warning: ${(loaded as Error).message}; orphaned processes will not be reaped.`);
+  } else {
+    // The executable runs with --disable-sigusr1, which blocks SIGUSR1 so that
+    // it can never open the debugger; our handler now takes it (and any that waited).
+    native.unblockSignal(osConstants.signals.SIGUSR1);
+    if (process.pid !== 1) native.setChildSubreaper();
   }
-  // The executable runs with --disable-sigusr1, which blocks SIGUSR1 so that it
-  // can never open the debugger; our handler now takes it (and any that waited).
-  native.unblockSignal(osConstants.signals.SIGUSR1);
-  if (process.pid !== 1) native.setChildSubreaper();
   const context: Context = { children: new Children(native), signals, settings };
 
   let exitCode = await bootRunAndShutDown(options, context, native);
@@ -76,7 +78,7 @@ async function main(args: string[]): Promise<number> {
   return exitCode;
 }
 
-async function bootRunAndShutDown(options: Options, context: Context, native: Native): Promise<number> {
+async function bootRunAndShutDown(options: Options, context: Context, native: Native | null): Promise<number> {
   // Boot: the container environment, then the startup scripts.
   const startEnv = new Map(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
   let env = new Map(startEnv);

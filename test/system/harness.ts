@@ -46,6 +46,8 @@ export interface RunOptions {
    * `stdout` the rest.
    */
   separateStreams?: boolean;
+  /** No directory allows loading the native helper (a read-only container). */
+  noExecDirectories?: boolean;
   /** Called once my_init runs; may signal it through `init.signal()`. */
   during?: (init: RunningInit) => Promise<void>;
 }
@@ -102,7 +104,10 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
     'unshare',
     [
       '--pid', '--fork', '--mount-proc', '--mount', '--propagation', 'private', '--kill-child',
-      SANDBOX, ...(options.separateStreams ? [] : ['--merge-output']), scratch, fixture, BINARY, ...options.args,
+      SANDBOX,
+      ...(options.separateStreams ? [] : ['--merge-output']),
+      ...(options.noExecDirectories ? ['--no-exec-dirs'] : []),
+      scratch, fixture, BINARY, ...options.args,
     ],
     {
       env: { ...BASE_ENV, ...options.env },

@@ -48,3 +48,16 @@ test('on a terminal the main command gets its own process group as the foregroun
     rmSync(scratch, { recursive: true, force: true });
   }
 });
+
+test('without a directory to load the native helper from, my_init warns and still runs', async () => {
+  const r = await runInit({
+    args: ['--', 'sh', '-c', 'echo "command ran"; sleep 0.2 & exit 5'],
+    files: { '/etc/my_init.d/01': { content: '#!/bin/sh\necho "[startup]"\n', mode: 0o755 } },
+    noExecDirectories: true,
+  });
+  cleanUp(r);
+  assert.match(r.stderr, /^\*\*\* Warning: no directory allows loading the native helper \(\/run: .*\); orphaned processes will not be reaped\.$/m);
+  assert.match(r.stdout, /^\[startup\]\ncommand ran$/);
+  assert.equal(r.exitCode, 5);
+  assert.ok(r.durationMs < 5000, `kill-all does not wait on zombies it cannot reap (${r.durationMs} ms)`);
+});

@@ -6,12 +6,19 @@
 # copied over /.
 # --merge-output sends stderr into stdout, so that one pipe keeps the order
 # of every line (dash, unlike this bash, would drop variables such as `a.b`).
-#   usage: sandbox.sh [--merge-output] SCRATCH FIXTURE COMMAND...
+# --no-exec-dirs leaves no directory in which my_init could load its native
+# helper, as in a read-only container with noexec tmpfs mounts.
+#   usage: sandbox.sh [--merge-output] [--no-exec-dirs] SCRATCH FIXTURE COMMAND...
 set -euo pipefail
-if [ "$1" = --merge-output ]; then
-  exec 2>&1
+no_exec_dirs=false
+while :; do
+  case $1 in
+    --merge-output) exec 2>&1 ;;
+    --no-exec-dirs) no_exec_dirs=true ;;
+    *) break ;;
+  esac
   shift
-fi
+done
 scratch=$1 fixture=$2
 shift 2
 for dir in etc usr/sbin; do
@@ -22,6 +29,10 @@ done
 rm -rf /etc/my_init.d /etc/rc.local /etc/my_init.pre_shutdown.d /etc/my_init.post_shutdown.d /etc/service \
   /etc/container_environment /etc/container_environment.sh /etc/container_environment.json /usr/sbin/enable_insecure_key
 cp -a "$fixture/." /
+if $no_exec_dirs; then
+  for dir in /run /dev/shm; do mount -t tmpfs -o rw,noexec tmpfs "$dir"; done
+  for dir in /tmp /var/tmp; do mount -t tmpfs -o ro tmpfs "$dir"; done
+fi
 cd /
 # As a container starts: no variables of this shell's own, and (as runc does
 # for `docker run -it`) a session of its own that owns the terminal, if any.
