@@ -48,6 +48,18 @@ static napi_value throw_type(napi_env env, const char *message) {
   return NULL;
 }
 
+/* The first argument as an int32; false (with a TypeError thrown) when it is not one. */
+static bool int_argument(napi_env env, napi_callback_info info, int32_t *value, const char *usage) {
+  size_t argc = 1;
+  napi_value args[1];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, args[0], value) != napi_ok) {
+    throw_type(env, usage);
+    return false;
+  }
+  return true;
+}
+
 /* A JS string as a malloc'd C string, or NULL when the value is not a string. */
 static char *dup_string(napi_env env, napi_value value) {
   size_t length;
@@ -220,12 +232,9 @@ out:
 
 /* waitpid(pid) -> raw wait status, or null while the child still runs. */
 static napi_value js_waitpid(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value args[1];
   int32_t pid;
-  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  if (argc < 1 || napi_get_value_int32(env, args[0], &pid) != napi_ok || pid <= 0)
-    return throw_type(env, "waitpid: expected a positive pid");
+  if (!int_argument(env, info, &pid, "waitpid: expected a pid")) return NULL;
+  if (pid <= 0) return throw_type(env, "waitpid: expected a positive pid");
   int status;
   pid_t got;
   do {
@@ -254,12 +263,8 @@ static napi_value js_set_child_subreaper(napi_env env, napi_callback_info info) 
  * installed, the main thread may take the signal again.
  */
 static napi_value js_unblock_signal(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value args[1];
   int32_t signo;
-  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  if (argc < 1 || napi_get_value_int32(env, args[0], &signo) != napi_ok)
-    return throw_type(env, "unblockSignal: expected a signal number");
+  if (!int_argument(env, info, &signo, "unblockSignal: expected a signal number")) return NULL;
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, signo);
@@ -269,12 +274,8 @@ static napi_value js_unblock_signal(napi_env env, napi_callback_info info) {
 
 /* Make our own process group the terminal's foreground group again. */
 static napi_value js_take_terminal(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value args[1];
   int32_t fd;
-  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  if (argc < 1 || napi_get_value_int32(env, args[0], &fd) != napi_ok)
-    return throw_type(env, "takeTerminal: expected an fd");
+  if (!int_argument(env, info, &fd, "takeTerminal: expected an fd")) return NULL;
   sigset_t ttou, previous;
   sigemptyset(&ttou);
   sigaddset(&ttou, SIGTTOU);
@@ -288,12 +289,8 @@ static napi_value js_take_terminal(napi_env env, napi_callback_info info) {
 
 /* The foreground process group of the terminal on fd, or -1 when fd is no terminal. */
 static napi_value js_foreground_group(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value args[1];
   int32_t fd;
-  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  if (argc < 1 || napi_get_value_int32(env, args[0], &fd) != napi_ok)
-    return throw_type(env, "foregroundGroup: expected an fd");
+  if (!int_argument(env, info, &fd, "foregroundGroup: expected an fd")) return NULL;
   napi_value result;
   napi_create_int32(env, tcgetpgrp(fd), &result);
   return result;

@@ -3,13 +3,9 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cleanUp, runInit, script, type FileSpec, type RunOptions } from './harness.ts';
+import { cleanUp, runAndClean, runInit, script, type FileSpec } from './harness.ts';
 
-async function run(options: RunOptions) {
-  const result = await runInit(options);
-  cleanUp(result);
-  return result;
-}
+const run = runAndClean;
 
 const BIG = `${'x'.repeat(1024 * 1024 - 2)}'q`;
 const TRICKY: Record<string, string> = {

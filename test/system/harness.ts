@@ -172,3 +172,10 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
 export function cleanUp(result: RunResult): void {
   rmSync(result.scratch, { recursive: true, force: true });
 }
+
+/** runInit for a test that needs only the output and exit code. */
+export async function runAndClean(options: RunOptions): Promise<RunResult> {
+  const result = await runInit(options);
+  cleanUp(result);
+  return result;
+}

@@ -1,13 +1,9 @@
 // The binary as PID 1: messages, exit codes and the command line.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cleanUp, runInit } from './harness.ts';
+import { runAndClean } from './harness.ts';
 
-async function run(args: string[], env: Record<string, string> = {}, separateStreams = false) {
-  const result = await runInit({ args, env, separateStreams });
-  cleanUp(result);
-  return result;
-}
+const run = (args: string[], env: Record<string, string> = {}, separateStreams = false) => runAndClean({ args, env, separateStreams });
 
 test('my_init -- echo hi: the reference messages on stderr, the output on stdout, exit 0', async () => {
   const r = await run(['--', 'echo', 'hi'], {}, true);

@@ -1,13 +1,9 @@
 // docker stop (SIGTERM) in every phase, shutdown scripts, kill-all, signal forwarding.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cleanUp, runInit, script, type RunOptions } from './harness.ts';
+import { runAndClean, script } from './harness.ts';
 
-async function run(options: RunOptions) {
-  const result = await runInit(options);
-  cleanUp(result);
-  return result;
-}
+const run = runAndClean;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const HOOKS = {

@@ -1,13 +1,9 @@
 // Startup scripts: order, failure, rc.local, ENV_INIT_DIRECTORY, the insecure key.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cleanUp, runInit, script, type RunOptions } from './harness.ts';
+import { runAndClean, script } from './harness.ts';
 
-async function run(options: RunOptions) {
-  const result = await runInit(options);
-  cleanUp(result);
-  return result;
-}
+const run = runAndClean;
 
 const echoName = (name: string) => script(`echo "[${name}]"`);
 
