@@ -54,11 +54,12 @@ async function main(args: string[]): Promise<number> {
   }
 
   const loaded = loadNative();
-  const native = loaded instanceof Error ? null : loaded;
-  if (native === null) {
+  let native: Native | null = null;
+  if (loaded instanceof Error) {
     // Better a container that runs with zombies than one that does not start.
-    log.warn(`Warning: ${(loaded as Error).message}; orphaned processes will not be reaped.`);
+    log.warn(`Warning: ${loaded.message}; orphaned processes will not be reaped.`);
   } else {
+    native = loaded;
     // The executable runs with --disable-sigusr1, which blocks SIGUSR1 so that
     // it can never open the debugger; our handler now takes it (and any that waited).
     native.unblockSignal(osConstants.signals.SIGUSR1);
