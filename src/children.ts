@@ -43,8 +43,8 @@ export interface SpawnSpec {
   cwd?: string;
   /** The child's fds 0, 1, 2 (and more); default: ours. */
   stdio?: readonly number[];
-  /** Put the child in a process group of its own. */
-  ownProcessGroup?: boolean;
+  /** Our process group (default), a group of its own, or a session of its own. */
+  group?: 'inherit' | 'own-group' | 'own-session';
   /** A terminal fd whose foreground group the child's new group becomes. */
   foregroundTerminal?: number;
 }
@@ -127,6 +127,7 @@ export function resolveExecutable(name: string, path: string | undefined): strin
   return new SpawnError(name, denied ? 'EACCES' : 'ENOENT');
 }
 
+const GROUP_MODES = { inherit: 0, 'own-group': 1, 'own-session': 2 } as const;
 const PASS_BUDGET_MS = 10;
 const SWEEP_INTERVAL_MS = 5000;
 
@@ -161,7 +162,7 @@ export class Children {
         envp,
         spec.cwd ?? null,
         spec.stdio ?? [0, 1, 2],
-        spec.ownProcessGroup === true,
+        GROUP_MODES[spec.group ?? 'inherit'],
         spec.foregroundTerminal ?? -1,
       );
     } catch (error) {

@@ -38,7 +38,7 @@ export async function runMainCommand(
   const terminal = terminalToHandOver(native);
   let child;
   try {
-    child = context.children.spawn({ argv: command, env, ownProcessGroup: true, foregroundTerminal: terminal });
+    child = context.children.spawn({ argv: command, env, group: 'own-group', foregroundTerminal: terminal });
   } catch (error) {
     if (!(error instanceof SpawnError)) throw error;
     log.error(error.message);

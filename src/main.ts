@@ -14,6 +14,7 @@ import { runMainCommand } from './main-command.ts';
 import { loadNative, type Native } from './native.ts';
 import { isRunnable, runnableScripts, runScript, type ScriptResult } from './scripts.ts';
 import { readSettings } from './settings.ts';
+import { Supervisor } from './supervise/supervisor.ts';
 import type { Context } from './waiting.ts';
 
 declare const MY_INIT_VERSION: string;
@@ -22,6 +23,7 @@ const INSECURE_KEY_SCRIPT = '/usr/sbin/enable_insecure_key';
 const RC_LOCAL = '/etc/rc.local';
 const PRE_SHUTDOWN_DIRECTORY = '/etc/my_init.pre_shutdown.d';
 const POST_SHUTDOWN_DIRECTORY = '/etc/my_init.post_shutdown.d';
+const SERVICE_DIRECTORY = '/etc/service';
 
 /** Exit codes of my_init itself, as in the reference. */
 const EXIT_FAILURE = 1;
@@ -109,7 +111,8 @@ async function bootRunAndShutDown(options: Options, context: Context, native: Na
   }
   if (context.signals.stopRequested) return EXIT_ABORTED;
 
-  // Run: the main command, or (services come in a later step) until stopped.
+  // Run: the services, and the main command or (without one) until stopped.
+  const supervisor = options.skipRunit ? null : startServices(env, context, native);
   let exitCode: number;
   if (options.command.length > 0) {
     exitCode = await runMainCommand(options.command, env, context, native);
@@ -118,12 +121,42 @@ async function bootRunAndShutDown(options: Options, context: Context, native: Na
     exitCode = EXIT_ABORTED;
   }
 
-  // Shut down: the shutdown scripts, each within KILL_PROCESS_TIMEOUT.
+  // Shut down: the shutdown scripts around the services' stop, each within KILL_PROCESS_TIMEOUT.
   log.debug('Running pre-shutdown scripts...');
   const pre = await runShutdownScripts(PRE_SHUTDOWN_DIRECTORY, env, context);
+  if (supervisor) {
+    log.info(`Shutting down runit daemon (PID ${process.pid})...`);
+    log.debug('Waiting for runit services to exit...');
+    await supervisor.stop();
+  }
   log.debug('Running post-shutdown scripts...');
   const post = await runShutdownScripts(POST_SHUTDOWN_DIRECTORY, env, context);
   return pre === 'failed' || post === 'failed' ? EXIT_FAILURE : exitCode;
+}
+
+/**
+ * The reference started runit's runsvdir here; the supervisor is built in, and
+ * keeps its messages. Without the native helper (no flock, FIFOs or pipes)
+ * services cannot be supervised.
+ */
+function startServices(env: ReadonlyMap<string, string>, context: Context, native: Native | null): Supervisor | null {
+  log.info('Booting runit daemon...');
+  if (native === null) {
+    log.warn('Warning: services cannot be supervised without the native helper; /etc/service is not started.');
+    return null;
+  }
+  const { settings } = context;
+  const supervisor = new Supervisor(SERVICE_DIRECTORY, {
+    children: context.children,
+    native,
+    env,
+    killProcessTimeout: settings.killProcessTimeout,
+    restartDelay: settings.serviceRestartDelay,
+    restartDelayMax: settings.serviceRestartDelayMax,
+  });
+  supervisor.start();
+  log.info(`Runit started as PID ${process.pid}`);
+  return supervisor;
 }
 
 /**

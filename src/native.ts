@@ -16,7 +16,8 @@ export interface Native {
     envp: readonly string[],
     cwd: string | null,
     fds: readonly number[],
-    newProcessGroup: boolean,
+    /** 0: our process group, 1: a new group, 2: a new session. */
+    groupMode: 0 | 1 | 2,
     ttyFd: number,
   ): number;
   /** Raw wait status, or null while the child runs. Throws ECHILD when it is not ours. */

@@ -7,6 +7,10 @@ export interface Settings {
   /** Seconds every process gets between the final SIGTERM and SIGKILL. */
   killAllProcessesTimeout: number;
   envInitDirectory: string;
+  /** Seconds before restarting a service whose run lived under a second (runit: 1). */
+  serviceRestartDelay: number;
+  /** The most that delay grows to while a service keeps failing at once. */
+  serviceRestartDelayMax: number;
 }
 
 const DEFAULT_TIMEOUT = 30;
@@ -16,8 +20,8 @@ const DEFAULT_TIMEOUT = 30;
  * decimal fractions. Negative values meant "wait forever" there by accident;
  * here every wait has a deadline, so they are refused.
  */
-export function parseSeconds(name: string, raw: string | undefined): number | Error {
-  if (raw === undefined) return DEFAULT_TIMEOUT;
+export function parseSeconds(name: string, raw: string | undefined, fallback = DEFAULT_TIMEOUT): number | Error {
+  if (raw === undefined) return fallback;
   const text = raw.trim().replaceAll(/(?<=\d)_(?=\d)/g, '');
   if (!/^\+?(\d+(\.\d*)?|\.\d+)$/.test(text)) {
     return new Error(`${name} must be a number of seconds, 0 or more; got ${JSON.stringify(raw)}`);
@@ -32,5 +36,9 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings | Error {
   if (killAllProcessesTimeout instanceof Error) return killAllProcessesTimeout;
   const envInitDirectory = env.ENV_INIT_DIRECTORY ?? '/etc/my_init.d';
   if (envInitDirectory === '') return new Error('ENV_INIT_DIRECTORY is set but empty');
-  return { killProcessTimeout, killAllProcessesTimeout, envInitDirectory };
+  const serviceRestartDelay = parseSeconds('SERVICE_RESTART_DELAY', env.SERVICE_RESTART_DELAY, 1);
+  if (serviceRestartDelay instanceof Error) return serviceRestartDelay;
+  const serviceRestartDelayMax = parseSeconds('SERVICE_RESTART_DELAY_MAX', env.SERVICE_RESTART_DELAY_MAX, 30);
+  if (serviceRestartDelayMax instanceof Error) return serviceRestartDelayMax;
+  return { killProcessTimeout, killAllProcessesTimeout, envInitDirectory, serviceRestartDelay, serviceRestartDelayMax };
 }

@@ -28,6 +28,9 @@
 
 #define MAX_FDS 16
 
+/* Where a child's process group is: ours, a new group, or a new session (as runsvdir -P does). */
+enum { GROUP_INHERIT = 0, GROUP_NEW = 1, GROUP_NEW_SESSION = 2 };
+
 /* The JS side names the errno (strerrorname_np would need glibc 2.32). */
 static napi_value throw_errno(napi_env env, int err, const char *syscall_name) {
   napi_value msg, error, errno_value, syscall_value;
@@ -103,7 +106,7 @@ static void child_fail(int report_fd, int err) {
 
 /* Runs in the forked child; never returns. Signals are blocked on entry. */
 static void child_exec(const char *file, char **argv, char **envp, const char *cwd,
-                       const int *fds, int fd_count, int new_pgroup, int tty_fd,
+                       const int *fds, int fd_count, int group_mode, int tty_fd,
                        int report_fd) {
   /* Keep the error report pipe clear of the fds about to be installed. */
   int high_report = fcntl(report_fd, F_DUPFD_CLOEXEC, MAX_FDS + 3);
@@ -113,7 +116,8 @@ static void child_exec(const char *file, char **argv, char **envp, const char *c
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, NULL);
 
-  if (new_pgroup && setpgid(0, 0) < 0) child_fail(report_fd, errno);
+  if (group_mode == GROUP_NEW && setpgid(0, 0) < 0) child_fail(report_fd, errno);
+  if (group_mode == GROUP_NEW_SESSION && setsid() < 0) child_fail(report_fd, errno);
   /* SIGTTOU is still blocked, so a background group may take the terminal. */
   if (tty_fd >= 0 && tcsetpgrp(tty_fd, getpid()) < 0) child_fail(report_fd, errno);
   if (cwd != NULL && chdir(cwd) < 0) child_fail(report_fd, errno);
@@ -143,7 +147,7 @@ static void child_exec(const char *file, char **argv, char **envp, const char *c
 }
 
 /*
- * spawn(file, argv, envp, cwd | null, fds, newProcessGroup, ttyFd) -> pid
+ * spawn(file, argv, envp, cwd | null, fds, groupMode, ttyFd) -> pid
  * fds[i] becomes the child's fd i (-1: closed). ttyFd >= 0 makes the new
  * process group the terminal's foreground group. Throws with the errno of a
  * failed exec; such a child has already been reaped.
@@ -165,9 +169,9 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   int fds[MAX_FDS];
   uint32_t fd_count = 0;
   napi_get_array_length(env, args[4], &fd_count);
-  bool new_pgroup = false;
+  int32_t group_mode = GROUP_INHERIT;
   int32_t tty_fd = -1;
-  napi_get_value_bool(env, args[5], &new_pgroup);
+  napi_get_value_int32(env, args[5], &group_mode);
   napi_get_value_int32(env, args[6], &tty_fd);
 
   napi_value result = NULL;
@@ -196,7 +200,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   pid_t pid = fork();
   if (pid == 0) {
     close(report[0]);
-    child_exec(file, argv, envp, cwd, fds, (int)fd_count, new_pgroup, tty_fd, report[1]);
+    child_exec(file, argv, envp, cwd, fds, (int)fd_count, group_mode, tty_fd, report[1]);
   }
   int fork_errno = errno;
   sigprocmask(SIG_SETMASK, &previous, NULL);

@@ -8,7 +8,13 @@ const run = (args: string[], env: Record<string, string> = {}, separateStreams =
 test('my_init -- echo hi: the reference messages on stderr, the output on stdout, exit 0', async () => {
   const r = await run(['--', 'echo', 'hi'], {}, true);
   assert.equal(r.stdout, 'hi');
-  assert.equal(r.stderr, '*** Running echo hi...\n*** echo exited with status 0.\n*** Killing all processes...');
+  assert.equal(
+    r.stderr,
+    '*** Booting runit daemon...\n*** Runit started as PID 1\n*** Running echo hi...\n*** echo exited with status 0.\n' +
+      '*** Shutting down runit daemon (PID 1)...\n*** Killing all processes...',
+  );
+  const withoutRunit = await run(['--skip-runit', '--', 'echo', 'hi']);
+  assert.equal(withoutRunit.all, '*** Running echo hi...\nhi\n*** echo exited with status 0.\n*** Killing all processes...');
   assert.equal(r.exitCode, 0);
 });
 

@@ -22,7 +22,7 @@ test('SIGTERM while the main command runs: stop it, run the shutdown scripts, ex
   });
   assert.match(
     r.all,
-    /^\*\*\* Running sh -c echo ready; exec sleep 1000\.\.\.\nready\n\*\*\* Shutting down sh \(PID \d+\)\.\.\.\n\*\*\* Running \/etc\/my_init\.pre_shutdown\.d\/50_pre\.\.\.\n\[pre\]\n\*\*\* Running \/etc\/my_init\.post_shutdown\.d\/50_post\.\.\.\n\[post\]\n\*\*\* Init system aborted\.\n\*\*\* Killing all processes\.\.\.$/,
+    /^\*\*\* Booting runit daemon\.\.\.\n\*\*\* Runit started as PID 1\n\*\*\* Running sh -c echo ready; exec sleep 1000\.\.\.\nready\n\*\*\* Shutting down sh \(PID \d+\)\.\.\.\n\*\*\* Running \/etc\/my_init\.pre_shutdown\.d\/50_pre\.\.\.\n\[pre\]\n\*\*\* Shutting down runit daemon \(PID 1\)\.\.\.\n\*\*\* Running \/etc\/my_init\.post_shutdown\.d\/50_post\.\.\.\n\[post\]\n\*\*\* Init system aborted\.\n\*\*\* Killing all processes\.\.\.$/,
   );
   assert.equal(r.exitCode, 2);
 });
@@ -78,7 +78,7 @@ test('without a main command my_init waits for SIGTERM; a second SIGTERM changes
 
 test('after a normal exit the shutdown scripts run in order; a failing one is reported, the rest still run, exit 1', async () => {
   const r = await run({
-    args: ['--', 'sh', '-c', 'exit 6'],
+    args: ['--skip-runit', '--', 'sh', '-c', 'exit 6'],
     files: {
       '/etc/my_init.pre_shutdown.d/10_fail': script('echo "[pre 10] failing"; exit 3'),
       '/etc/my_init.pre_shutdown.d/20_ok': script('echo "[pre 20]"'),
@@ -111,7 +111,7 @@ test('a shutdown script that hangs is killed after KILL_PROCESS_TIMEOUT', async 
 
 test('kill-all: TERM to everyone, KILL after KILL_ALL_PROCESSES_TIMEOUT; the command exit code is kept', async () => {
   const stubborn = await run({
-    args: ['--', 'sh', '-c', '(trap "" TERM; exec sleep 1000) & echo started; exit 4'],
+    args: ['--skip-runit', '--', 'sh', '-c', '(trap "" TERM; exec sleep 1000) & echo started; exit 4'],
     env: { KILL_ALL_PROCESSES_TIMEOUT: '1' },
   });
   assert.equal(stubborn.all, '*** Running sh -c (trap "" TERM; exec sleep 1000) & echo started; exit 4...\nstarted\n*** sh exited with status 4.\n*** Killing all processes...\n*** Not all processes have exited in time. Forcing them to exit.');
@@ -123,7 +123,7 @@ test('kill-all: TERM to everyone, KILL after KILL_ALL_PROCESSES_TIMEOUT; the com
 });
 
 test('--no-kill-all-on-exit skips the final kill', async () => {
-  const r = await run({ args: ['--no-kill-all-on-exit', '--', 'sh', '-c', '(trap "" TERM; exec sleep 1000) & exit 0'], env: { KILL_ALL_PROCESSES_TIMEOUT: '5' } });
+  const r = await run({ args: ['--skip-runit', '--no-kill-all-on-exit', '--', 'sh', '-c', '(trap "" TERM; exec sleep 1000) & exit 0'], env: { KILL_ALL_PROCESSES_TIMEOUT: '5' } });
   assert.equal(r.all, '*** Running sh -c (trap "" TERM; exec sleep 1000) & exit 0...\n*** sh exited with status 0.');
   assert.ok(r.durationMs < 2000, `took ${r.durationMs} ms`);
 });

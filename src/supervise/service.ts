@@ -1,0 +1,366 @@
+// One supervised service: what runit's runsv does for /etc/service/<name>.
+// Keeps `./run` running, runs `./finish` after each exit, obeys the control
+// FIFO, and writes supervise/ exactly as runsv does, so runit's `sv` works.
+import {
+  closeSync, constants, lstatSync, mkdirSync, openSync, readlinkSync, renameSync, statSync, writeFileSync,
+} from 'node:fs';
+import { Socket } from 'node:net';
+import { join, resolve } from 'node:path';
+import { type Child, type Children, type ExitStatus, SpawnError } from '../children.ts';
+import * as log from '../log.ts';
+import type { Native } from '../native.ts';
+import { isRunnable } from '../scripts.ts';
+import { delay } from '../waiting.ts';
+import { encodeStatus, renderPid, renderStat, type Status } from './status.ts';
+
+export interface ServiceContext {
+  readonly children: Children;
+  readonly native: Native;
+  readonly env: ReadonlyMap<string, string>;
+  readonly killProcessTimeout: number;
+  /** Seconds to wait before restarting a run that lived under a second; doubles while that repeats. */
+  readonly restartDelay: number;
+  readonly restartDelayMax: number;
+  /** fd of /dev/null, the stdin of every service but a logger. */
+  readonly devNull: number;
+}
+
+/** A run that lived this long was healthy: runit's throttle and our backoff start over. */
+const HEALTHY_RUN_MS = 1000;
+/** How long a logger may take to drain its pipe and exit on its own at shutdown. */
+const LOGGER_DRAIN_SECONDS = 1;
+
+export class Service {
+  readonly directory: string;
+  private readonly context: ServiceContext;
+  private readonly isLogger: boolean;
+  private readonly stdin: number;
+  private readonly stdout: number;
+  private status: Status;
+  private runStartedAt = 0;
+  private shortRuns = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private control: Socket | null = null;
+  private readonly heldFds: number[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private downWaiters: Array<() => void> = [];
+  private closed = false;
+  /** Called once supervision has ended after `sv exit`. */
+  onExit: (() => void) | null = null;
+
+  private constructor(directory: string, context: ServiceContext, isLogger: boolean, stdin: number, stdout: number) {
+    this.directory = directory;
+    this.context = context;
+    this.isLogger = isLogger;
+    this.stdin = stdin;
+    this.stdout = stdout;
+    this.status = { changedAt: Date.now(), pid: 0, paused: false, want: 'up', gotTerm: false, state: 'down' };
+  }
+
+  /**
+   * Takes over a service directory: supervise/ with its lock and FIFOs, then
+   * `./run` unless a `down` file says otherwise. An Error when the directory
+   * cannot be supervised (another supervisor holds its lock, say).
+   */
+  static open(directory: string, context: ServiceContext, io: { isLogger: boolean; stdin: number; stdout: number }): Service | Error {
+    const service = new Service(directory, context, io.isLogger, io.stdin, io.stdout);
+    const problem = service.claim();
+    if (problem) {
+      service.releaseFds();
+      return problem;
+    }
+    service.status.want = exists(join(directory, 'down')) ? 'down' : 'up';
+    service.writeStatus(true);
+    if (service.status.want === 'up') service.startRun();
+    return service;
+  }
+
+  get pid(): number {
+    return this.status.pid;
+  }
+
+  private claim(): Error | null {
+    const supervise = join(this.directory, 'supervise');
+    try {
+      // supervise may be a symlink (to a tmpfs, say): create what it points to.
+      const link = lstatSync(supervise, { throwIfNoEntry: false });
+      const target = link?.isSymbolicLink() ? resolve(this.directory, readlinkSync(supervise)) : supervise;
+      mkdirSync(target, { recursive: true, mode: 0o700 });
+      const lock = openSync(join(supervise, 'lock'), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
+      this.heldFds.push(lock);
+      if (!this.context.native.flock(lock, false)) {
+        return new Error(`${this.directory} is supervised by another process (supervise/lock is held)`);
+      }
+      for (const fifo of ['control', 'ok']) {
+        try {
+          this.context.native.mkfifo(join(supervise, fifo), 0o600);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        }
+      }
+      // Open for reading and writing: we then never see end-of-file, as runsv.
+      const control = openSync(join(supervise, 'control'), constants.O_RDWR | constants.O_NONBLOCK);
+      this.heldFds.push(control);
+      // Held open for reading: `sv` tells a live supervisor by being able to open it for writing.
+      this.heldFds.push(openSync(join(supervise, 'ok'), constants.O_RDONLY | constants.O_NONBLOCK));
+      this.control = new Socket({ fd: control, readable: true, writable: false });
+      this.control.on('data', (bytes: Buffer) => {
+        for (const byte of bytes.toString('latin1')) this.enqueue(() => this.command(byte));
+      });
+      this.control.on('error', () => {});
+      return null;
+    } catch (error) {
+      return new Error(`cannot supervise ${this.directory}: ${(error as Error).message}`);
+    }
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(task, task);
+  }
+
+  /** One control byte, as runsv reads it from supervise/control. */
+  private async command(byte: string): Promise<void> {
+    if (this.closed) return;
+    switch (byte) {
+      case 'u':
+        this.status.want = 'up';
+        this.writeStatus();
+        if (this.status.state === 'down' && this.restartTimer === null) this.startRun();
+        return;
+      case 'o':
+        this.status.want = 'down';
+        this.writeStatus();
+        if (this.status.state === 'down') {
+          this.cancelRestart();
+          this.startRun();
+        }
+        return;
+      case 'd':
+        this.status.want = 'down';
+        this.cancelRestart();
+        await this.terminate('d');
+        return;
+      case 'x':
+        if (this.isLogger) return; // runsv ignores exit on log/supervise/control.
+        this.status.want = 'exit';
+        this.cancelRestart();
+        await this.terminate('x');
+        if (this.status.state === 'down') this.close();
+        return;
+      case 'p':
+      case 'c':
+        if (!(await this.override(byte))) this.signal(byte === 'p' ? 'SIGSTOP' : 'SIGCONT');
+        this.status.paused = byte === 'p';
+        this.writeStatus();
+        return;
+      default: {
+        const signal = SIGNAL_COMMANDS[byte];
+        if (signal === undefined) return; // Unknown bytes are ignored, as by runsv.
+        if (await this.override(byte)) return;
+        this.signal(signal);
+        if (signal === 'SIGTERM' && this.status.state === 'run') {
+          this.status.gotTerm = true;
+          this.writeStatus();
+        }
+      }
+    }
+  }
+
+  /** For `d` and `x`: control/t (or SIGTERM), SIGCONT, then control/d or control/x. */
+  private async terminate(byte: 'd' | 'x'): Promise<void> {
+    if (this.status.state === 'run') {
+      if (!(await this.override('t'))) {
+        this.signal('SIGTERM');
+        this.status.gotTerm = true;
+      }
+      this.signal('SIGCONT');
+    }
+    this.writeStatus();
+    await this.override(byte);
+  }
+
+  /** Runs control/<byte> when it is executable; true when it succeeded (and replaces our own action). */
+  private async override(byte: string): Promise<boolean> {
+    const script = join(this.directory, 'control', byte);
+    if (!isRunnable(script)) return false;
+    try {
+      const child = this.spawnInDirectory([`control/${byte}`]);
+      return (await child.exited).code === 0;
+    } catch (error) {
+      log.warn(`${(error as Error).message}`);
+      return false;
+    }
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    if (this.status.state !== 'run' || this.status.pid === 0) return;
+    try {
+      process.kill(this.status.pid, signal);
+    } catch {
+      // Exited just now; the exit handler will see to it.
+    }
+  }
+
+  private spawnInDirectory(argv: string[]): Child {
+    return this.context.children.spawn({
+      argv,
+      env: this.context.env,
+      cwd: this.directory,
+      stdio: [this.stdin, this.stdout, 2],
+      // As under `runsvdir -P`: out of the terminal's foreground group, so Ctrl-C reaches only the main command.
+      group: 'own-session',
+    });
+  }
+
+  private startRun(): void {
+    if (this.closed) return;
+    this.runStartedAt = Date.now();
+    let child: Child;
+    try {
+      child = this.spawnInDirectory(['./run']);
+    } catch (error) {
+      const message = error instanceof SpawnError ? error.message.replace('./run', join(this.directory, 'run')) : String(error);
+      log.warn(message);
+      this.afterDown();
+      return;
+    }
+    this.status = { ...this.status, pid: child.pid, state: 'run', gotTerm: false, changedAt: Date.now() };
+    this.writeStatus(true);
+    void child.exited.then((exit) => this.enqueue(async () => this.runExited(exit)));
+  }
+
+  private async runExited(exit: ExitStatus): Promise<void> {
+    this.status = { ...this.status, pid: 0, gotTerm: false };
+    if (isRunnable(join(this.directory, 'finish'))) {
+      // ./finish <exit code | -1> <signal | 0>, as runsv passes them.
+      const args = exit.signal === null ? [String(exit.code), '0'] : ['-1', String(exit.raw & 0xff)];
+      try {
+        const finish = this.spawnInDirectory(['./finish', ...args]);
+        this.status = { ...this.status, pid: finish.pid, state: 'finish', changedAt: Date.now() };
+        this.writeStatus(true);
+        await finish.exited;
+          } catch (error) {
+        log.warn((error as Error).message);
+      }
+    }
+    this.status = { ...this.status, pid: 0, state: 'down', changedAt: Date.now() };
+    this.writeStatus(true);
+    this.afterDown();
+  }
+
+  private afterDown(): void {
+    for (const resolve of this.downWaiters.splice(0)) resolve();
+    if (this.status.want === 'exit') {
+      this.close();
+      return;
+    }
+    if (this.status.want !== 'up' || this.closed) return;
+    const lived = Date.now() - this.runStartedAt;
+    if (lived >= HEALTHY_RUN_MS) {
+      this.shortRuns = 0;
+      this.startRun();
+      return;
+    }
+    // runit waits a second before restarting a run that lived less than one;
+    // while that keeps happening, the wait doubles, up to restartDelayMax.
+    this.shortRuns++;
+    const seconds = Math.min(this.context.restartDelay * 2 ** (this.shortRuns - 1), this.context.restartDelayMax);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.status.want === 'up' && this.status.state === 'down') this.startRun();
+    }, seconds * 1000);
+  }
+
+  private cancelRestart(): void {
+    if (this.restartTimer !== null) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+  }
+
+  private untilDown(seconds: number): Promise<boolean> {
+    if (this.status.state === 'down') return Promise.resolve(true);
+    const timer = delay(seconds);
+    return Promise.race([
+      new Promise<boolean>((resolve) => this.downWaiters.push(() => resolve(true))),
+      timer.promise.then(() => false),
+    ]).finally(() => timer.cancel());
+  }
+
+  /**
+   * At shutdown: as `sv force-stop` did in the reference, SIGTERM (and
+   * SIGCONT), then SIGKILL after KILL_PROCESS_TIMEOUT. A logger is first given
+   * the chance to drain its pipe and stop at end-of-file, so no line is lost.
+   */
+  async stop(): Promise<void> {
+    if (this.closed) return;
+    this.status.want = 'down';
+    this.cancelRestart();
+    if (this.isLogger && (await this.untilDown(LOGGER_DRAIN_SECONDS))) {
+      this.close();
+      return;
+    }
+    await new Promise<void>((resolve) => this.enqueue(async () => resolve(await this.terminate('d'))));
+    if (!(await this.untilDown(this.context.killProcessTimeout))) {
+      const pid = this.status.pid;
+      log.warn(`${this.directory} (PID ${pid}) did not shut down in time. Forcing it to exit.`);
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone.
+      }
+      await this.untilDown(this.context.killProcessTimeout);
+    }
+    this.close();
+  }
+
+  /** Ends supervision: the FIFOs and the lock are let go. */
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancelRestart();
+    this.control?.destroy();
+    this.control = null;
+    this.releaseFds();
+    this.onExit?.();
+  }
+
+  private releaseFds(): void {
+    for (const fd of this.heldFds.splice(0)) {
+      try {
+        closeSync(fd);
+      } catch {
+        // The Socket closed it already.
+      }
+    }
+  }
+
+  /** status, stat and (when the pid changed) pid, each replaced atomically as runsv does. */
+  private writeStatus(pidChanged = false): void {
+    const supervise = join(this.directory, 'supervise');
+    try {
+      replaceFile(join(supervise, 'status'), encodeStatus(this.status));
+      replaceFile(join(supervise, 'stat'), renderStat(this.status));
+      if (pidChanged) replaceFile(join(supervise, 'pid'), renderPid(this.status.pid));
+    } catch (error) {
+      log.warn(`Warning: cannot update ${supervise}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    }
+  }
+}
+
+const SIGNAL_COMMANDS: Record<string, NodeJS.Signals> = {
+  t: 'SIGTERM', k: 'SIGKILL', h: 'SIGHUP', a: 'SIGALRM', i: 'SIGINT', q: 'SIGQUIT', '1': 'SIGUSR1', '2': 'SIGUSR2',
+};
+
+function replaceFile(path: string, content: string | Uint8Array): void {
+  const temp = `${path}.new`;
+  writeFileSync(temp, content, { mode: 0o644 });
+  renameSync(temp, path);
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,127 @@
+// What runit's runsvdir does: one supervised service per directory in
+// /etc/service (names starting with `.` are not services), picked up within a
+// second when added (inotify, through chokidar) and on a rescan every 5 s as a
+// safety net; a removed directory's service is stopped.
+import { watch, type FSWatcher } from 'chokidar';
+import { closeSync, constants, openSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as log from '../log.ts';
+import { Service, type ServiceContext } from './service.ts';
+
+const RESCAN_MS = 5000;
+
+/** A service and, when it has a log/ directory, its logger and the pipe between them. */
+interface Unit {
+  service: Service;
+  logger: Service | null;
+  /** Our copies of the pipe's ends, kept so that the pipe outlives restarts of either side. */
+  pipe: [number, number] | null;
+}
+
+export class Supervisor {
+  private readonly directory: string;
+  private readonly context: Omit<ServiceContext, 'devNull'>;
+  private readonly units = new Map<string, Unit>();
+  private readonly refused = new Set<string>();
+  private devNull = -1;
+  private watcher: FSWatcher | null = null;
+  private rescanTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
+
+  constructor(directory: string, context: Omit<ServiceContext, 'devNull'>) {
+    this.directory = directory;
+    this.context = context;
+  }
+
+  start(): void {
+    this.devNull = openSync('/dev/null', constants.O_RDWR);
+    this.scan();
+    this.watcher = watch(this.directory, { depth: 0, ignoreInitial: true, followSymlinks: false });
+    this.watcher.on('all', () => this.scan());
+    this.watcher.on('error', () => {});
+    this.rescanTimer = setInterval(() => this.scan(), RESCAN_MS);
+  }
+
+  private scan(): void {
+    if (this.stopping) return;
+    let names: string[];
+    try {
+      names = readdirSync(this.directory);
+    } catch {
+      names = [];
+    }
+    const present = new Set(names.filter((name) => !name.startsWith('.') && isDirectory(join(this.directory, name))));
+    for (const name of present) if (!this.units.has(name)) this.add(name);
+    for (const [name, unit] of this.units) {
+      if (!present.has(name)) {
+        // As runsvdir: a removed service is told to exit.
+        this.units.delete(name);
+        void this.stopUnit(unit);
+      }
+    }
+    for (const name of this.refused) if (!present.has(name)) this.refused.delete(name);
+  }
+
+  private add(name: string): void {
+    const directory = join(this.directory, name);
+    const context: ServiceContext = { ...this.context, devNull: this.devNull };
+    let logger: Service | null = null;
+    let pipe: [number, number] | null = null;
+    let stdout = 1;
+    if (isDirectory(join(directory, 'log'))) {
+      pipe = this.context.native.pipe();
+      const opened = Service.open(join(directory, 'log'), context, { isLogger: true, stdin: pipe[0], stdout: 1 });
+      if (opened instanceof Error) return this.refuse(name, opened, pipe);
+      logger = opened;
+      stdout = pipe[1];
+    }
+    const service = Service.open(directory, context, { isLogger: false, stdin: this.devNull, stdout });
+    if (service instanceof Error) {
+      void logger?.stop();
+      return this.refuse(name, service, pipe);
+    }
+    const unit: Unit = { service, logger, pipe };
+    // After `sv exit` the next scan starts supervising again, as runsvdir restarts a runsv.
+    service.onExit = () => {
+      if (this.units.get(name) === unit && !this.stopping) {
+        this.units.delete(name);
+        void this.stopUnit(unit);
+      }
+    };
+    this.units.set(name, unit);
+    this.refused.delete(name);
+  }
+
+  private refuse(name: string, error: Error, pipe: [number, number] | null): void {
+    if (pipe) for (const fd of pipe) closeSync(fd);
+    if (!this.refused.has(name)) log.warn(`Warning: ${error.message}; not supervising it.`);
+    this.refused.add(name);
+  }
+
+  /** The service first; then its logger, once nothing more can reach the pipe. */
+  private async stopUnit(unit: Unit): Promise<void> {
+    await unit.service.stop();
+    if (unit.pipe) closeSync(unit.pipe[1]);
+    await unit.logger?.stop();
+    if (unit.pipe) closeSync(unit.pipe[0]);
+  }
+
+  /** Stops every service, all at once, each within KILL_PROCESS_TIMEOUT (and its logger after it). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.rescanTimer) clearInterval(this.rescanTimer);
+    await this.watcher?.close();
+    const units = [...this.units.values()];
+    this.units.clear();
+    await Promise.all(units.map((unit) => this.stopUnit(unit)));
+    if (this.devNull >= 0) closeSync(this.devNull);
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
