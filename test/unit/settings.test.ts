@@ -66,13 +66,21 @@ describe('readSettings', () => {
       killProcessTimeout: 30,
       killAllProcessesTimeout: 30,
       envInitDirectory: '/etc/my_init.d',
+      serviceRestartDelay: 1,
+      serviceRestartDelayMax: 30,
     });
   });
 
   test('reads each variable into its own field', () => {
     assert.deepEqual(
-      settings({ KILL_PROCESS_TIMEOUT: '5', KILL_ALL_PROCESSES_TIMEOUT: ' 2.5 ', ENV_INIT_DIRECTORY: '/custom/init.d' }),
-      { killProcessTimeout: 5, killAllProcessesTimeout: 2.5, envInitDirectory: '/custom/init.d' },
+      settings({
+        KILL_PROCESS_TIMEOUT: '5', KILL_ALL_PROCESSES_TIMEOUT: ' 2.5 ', ENV_INIT_DIRECTORY: '/custom/init.d',
+        SERVICE_RESTART_DELAY: '0.1', SERVICE_RESTART_DELAY_MAX: '4',
+      }),
+      {
+        killProcessTimeout: 5, killAllProcessesTimeout: 2.5, envInitDirectory: '/custom/init.d',
+        serviceRestartDelay: 0.1, serviceRestartDelayMax: 4,
+      },
     );
   });
 
