@@ -10,7 +10,7 @@ version=$(node -p 'require("./package.json").version')
 mkdir -p dist
 
 node-gyp rebuild --silent --nodedir="$node_dir" >/dev/null
-esbuild src/main.ts --bundle --platform=node --format=cjs --target=node26 \
+esbuild src/entry.ts --bundle --platform=node --format=cjs --target=node26 \
   --define:MY_INIT_VERSION="\"$version\"" --legal-comments=none --minify-syntax \
   --banner:js='const importMetaUrl = require("node:url").pathToFileURL(process.execPath).href;' \
   --define:import.meta.url=importMetaUrl \
@@ -24,7 +24,7 @@ strip dist/node-stripped
 cat > dist/sea-config.json <<JSON
 {
   "main": "dist/my_init.cjs",
-  "output": "dist/my_init",
+  "output": "dist/my_init.new",
   "executable": "dist/node-stripped",
   "disableExperimentalSEAWarning": true,
   "useCodeCache": true,
@@ -35,4 +35,6 @@ cat > dist/sea-config.json <<JSON
 JSON
 node --build-sea dist/sea-config.json >/dev/null
 rm dist/node-stripped
+# Replace, not rewrite: a test may be running the previous executable.
+mv dist/my_init.new dist/my_init
 echo "built dist/my_init ($(du -h dist/my_init | cut -f1))"

@@ -1,4 +1,4 @@
-// my_init: the init of a container. Read this file top to bottom for its whole
+// my_init: the init of a container (entry.ts starts it). Read this file top to bottom for its whole
 // life: parse the command line, boot (environment, startup scripts), run (the
 // main command, or until stopped), shut down (shutdown scripts), kill the rest.
 // First, so that its handlers are installed before the rest loads.
