@@ -1,0 +1,75 @@
+// The sv and setuser programs of the executable, reached through links named after them.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BINARY, runAndClean, script } from './harness.ts';
+
+const SERVICES = {
+  '/etc/ours/sv': { symlink: BINARY },
+  '/etc/ours/setuser': { symlink: BINARY },
+  '/etc/service/demo/run': script('exec sleep 1000'),
+  '/etc/service/downsvc/run': script('exec sleep 1000'),
+  '/etc/service/downsvc/down': '',
+  '/etc/service/logged/run': script('exec sleep 1000'),
+  '/etc/service/logged/log/run': script('exec cat > /dev/null'),
+  '/etc/service/stubborn/run': script('trap "" TERM; while :; do sleep 0.1; done'),
+  '/etc/service/checked/run': script('exec sleep 1000'),
+  '/etc/service/checked/check': script('exit 1'),
+};
+
+test("our sv prints what runit's sv prints, with the same exit codes, in every state", async () => {
+  // Each step changes a state with one sv, then both report it.
+  const steps = [
+    'sleep 1.1',
+    'compare status demo downsvc logged stubborn /etc/service/demo nosuch',
+    'sv pause demo; sleep 0.2; compare status demo; sv cont demo',
+    'sv down stubborn; sleep 0.2; compare status stubborn',
+    'compare -w 1 check stubborn',
+    'compare -w 1 check checked',
+    'sv once downsvc; sleep 0.3; compare status downsvc',
+    '/etc/ours/sv -w 3 down demo >/dev/null; compare status demo',
+    'compare -w 1 up downsvc',
+  ];
+  const r = await runAndClean({
+    args: ['--quiet', '--', 'bash', '-c', `
+      compare() {
+        # The two run a moment apart: the seconds may differ, nothing else may.
+        real=$(/usr/bin/sv "$@" 2>&1 | sed -E 's/ [0-9]+s/ Ns/g'; echo "rc=\${PIPESTATUS[0]}")
+        ours=$(/etc/ours/sv "$@" 2>&1 | sed -E 's/ [0-9]+s/ Ns/g'; echo "rc=\${PIPESTATUS[0]}")
+        if [ "$real" = "$ours" ]; then echo "same: $*"; else printf 'DIFFERENT: %s\\nreal: %s\\nours: %s\\n' "$*" "$real" "$ours"; fi
+      }
+      ${steps.join('\n')}`],
+    env: { SVDIR: '/etc/service', KILL_PROCESS_TIMEOUT: '1' },
+    files: SERVICES,
+  });
+  assert.doesNotMatch(r.stdout, /DIFFERENT/, r.stdout);
+  assert.equal(r.stdout.split('\n').filter((line) => line.startsWith('same: ')).length, 8, r.stdout);
+});
+
+test('sv: usage errors exit 100, an unsupervised service counts as a failure', async () => {
+  const r = await runAndClean({
+    args: ['--quiet', '--', 'bash', '-c', '/etc/ours/sv; echo "rc=$?"; /etc/ours/sv bogus demo; echo "rc=$?"; /etc/ours/sv status nosuch demo; echo "rc=$?"'],
+    env: { SVDIR: '/etc/service' },
+    files: { '/etc/ours/sv': { symlink: BINARY }, '/etc/service/demo/run': script('exec sleep 1000') },
+  });
+  assert.match(r.stdout, /^usage: sv \[-v\] \[-w sec\] command service \.\.\.\nrc=100\nusage: sv .*\nrc=100\nfail: nosuch: unable to change to service directory: file does not exist\nrun: demo: \(pid \d+\) \d+s\nrc=1$/);
+});
+
+test('setuser runs a command as the user with HOME, USER and UID set; errors as the reference', async () => {
+  const r = await runAndClean({
+    args: ['--quiet', '--', 'bash', '-c', [
+      'cd /tmp; /etc/ours/setuser nobody sh -c \'id -u; id -g; echo "HOME=$HOME USER=$USER UID=$UID PWD=$PWD KEEP=$KEEP"\'',
+      '/etc/ours/setuser; echo "rc=$?"',
+      '/etc/ours/setuser nobodyx id; echo "rc=$?"',
+      '/etc/ours/setuser 65534 id; echo "rc=$?"',
+      '/etc/ours/setuser nobody /nonexistent; echo "rc=$?"',
+    ].join('; ')],
+    env: { KEEP: 'kept' },
+    files: { '/etc/ours/setuser': { symlink: BINARY } },
+  });
+  const home = r.stdout.split('\n')[2]!;
+  assert.deepEqual(r.stdout.split('\n').slice(0, 2), ['65534', '65534']);
+  assert.match(home, /^HOME=\/nonexistent USER=nobody UID=65534 PWD=\/tmp KEEP=kept$/);
+  assert.match(r.stdout, /Usage: \/sbin\/setuser USERNAME COMMAND \[args\.\.\]\nrc=1\n/);
+  assert.match(r.stdout, /setuser: user nobodyx not found\nrc=1\nsetuser: user 65534 not found\nrc=1\n/);
+  assert.match(r.stdout, /setuser: cannot execute \/nonexistent: no such file or directory\nrc=1$/);
+});
