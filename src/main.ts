@@ -72,7 +72,8 @@ async function main(args: string[]): Promise<number> {
   let exitCode = await bootRunAndShutDown(options, context, native);
   if (signals.stopRequested) {
     log.warn('Init system aborted.');
-    exitCode = EXIT_ABORTED;
+    // A critical service that kept failing is a failure; docker stop is an abort.
+    exitCode = signals.stopReason === 'SIGTERM' || signals.stopReason === 'SIGINT' ? EXIT_ABORTED : EXIT_FAILURE;
   }
   if (options.killAllOnExit) {
     signals.ignoreFurtherStops();
@@ -114,7 +115,13 @@ async function bootRunAndShutDown(options: Options, context: Context, native: Na
   // Run: the services, and the main command or (without one) until stopped.
   const supervisor = options.skipRunit ? null : startServices(env, context, native);
   let exitCode: number;
-  if (options.command.length > 0) {
+  const notReady = supervisor ? await waitUntilReady(supervisor, context) : [];
+  if (context.signals.stopRequested) {
+    exitCode = EXIT_ABORTED;
+  } else if (notReady.length > 0) {
+    log.error(`Services not ready after ${context.settings.servicesReadyTimeout} s: ${notReady.join(', ')}`);
+    exitCode = EXIT_FAILURE;
+  } else if (options.command.length > 0) {
     exitCode = await runMainCommand(options.command, env, context, native);
   } else {
     await context.signals.whenStopRequested().promise;
@@ -153,10 +160,22 @@ function startServices(env: ReadonlyMap<string, string>, context: Context, nativ
     killProcessTimeout: settings.killProcessTimeout,
     restartDelay: settings.serviceRestartDelay,
     restartDelayMax: settings.serviceRestartDelayMax,
+    onCriticalFailure: (directory, failures) => {
+      log.error(`${directory} failed ${failures} times in a row and is marked critical: stopping the container.`);
+      context.signals.requestStop(`critical service ${directory} failed`);
+    },
   });
   supervisor.start();
   log.info(`Runit started as PID ${process.pid}`);
   return supervisor;
+}
+
+/** With SERVICES_READY_TIMEOUT: the services that are not ready in time (none: go on). */
+async function waitUntilReady(supervisor: Supervisor, context: Context): Promise<string[]> {
+  const seconds = context.settings.servicesReadyTimeout;
+  if (seconds === null) return [];
+  log.info(`Waiting up to ${seconds} s for the services to be ready...`);
+  return supervisor.untilReady(seconds, () => context.signals.stopRequested);
 }
 
 /**

@@ -11,6 +11,8 @@ export interface Settings {
   serviceRestartDelay: number;
   /** The most that delay grows to while a service keeps failing at once. */
   serviceRestartDelayMax: number;
+  /** When set, seconds to wait for the services to be ready before the main command. */
+  servicesReadyTimeout: number | null;
 }
 
 const DEFAULT_TIMEOUT = 30;
@@ -40,5 +42,12 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings | Error {
   if (serviceRestartDelay instanceof Error) return serviceRestartDelay;
   const serviceRestartDelayMax = parseSeconds('SERVICE_RESTART_DELAY_MAX', env.SERVICE_RESTART_DELAY_MAX, 30);
   if (serviceRestartDelayMax instanceof Error) return serviceRestartDelayMax;
-  return { killProcessTimeout, killAllProcessesTimeout, envInitDirectory, serviceRestartDelay, serviceRestartDelayMax };
+  let servicesReadyTimeout: number | Error | null = null;
+  if (env.SERVICES_READY_TIMEOUT !== undefined) {
+    servicesReadyTimeout = parseSeconds('SERVICES_READY_TIMEOUT', env.SERVICES_READY_TIMEOUT);
+    if (servicesReadyTimeout instanceof Error) return servicesReadyTimeout;
+  }
+  return {
+    killProcessTimeout, killAllProcessesTimeout, envInitDirectory, serviceRestartDelay, serviceRestartDelayMax, servicesReadyTimeout,
+  };
 }

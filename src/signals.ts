@@ -8,8 +8,8 @@ const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 const FORWARDED_SIGNALS = ['SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 
 class Signals {
-  /** The first stop signal received, or null. */
-  stopSignal: NodeJS.Signals | null = null;
+  /** What asked for the stop first (a signal's name, or another reason), or null. */
+  stopReason: string | null = null;
   /** Where forwarded signals go; null drops them. */
   forwardTo: number | null = null;
   private readonly stopListeners = new Set<() => void>();
@@ -21,7 +21,7 @@ class Signals {
   }
 
   get stopRequested(): boolean {
-    return this.stopSignal !== null;
+    return this.stopReason !== null;
   }
 
   /** Resolves at the first stop request (at once if one came already). */
@@ -40,13 +40,14 @@ class Signals {
     this.ignoreStops = true;
   }
 
-  private requestStop(name: NodeJS.Signals): void {
+  /** A stop for a reason of our own, as a SIGTERM would ask for one. */
+  requestStop(reason: string): void {
     if (this.ignoreStops || this.stopRequested) {
-      log.debug(`Ignoring ${name}: already stopping.`);
+      log.debug(`Ignoring ${reason}: already stopping.`);
       return;
     }
-    log.debug(`Received ${name}.`);
-    this.stopSignal = name;
+    log.debug(`Stopping: ${reason}.`);
+    this.stopReason = reason;
     for (const listener of this.stopListeners) listener();
     this.stopListeners.clear();
   }

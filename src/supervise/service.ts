@@ -2,7 +2,7 @@
 // Keeps `./run` running, runs `./finish` after each exit, obeys the control
 // FIFO, and writes supervise/ exactly as runsv does, so runit's `sv` works.
 import {
-  closeSync, constants, lstatSync, mkdirSync, openSync, readlinkSync, renameSync, statSync, writeFileSync,
+  closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, statSync, writeFileSync,
 } from 'node:fs';
 import { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -23,10 +23,16 @@ export interface ServiceContext {
   readonly restartDelayMax: number;
   /** fd of /dev/null, the stdin of every service but a logger. */
   readonly devNull: number;
+  /** A service marked `critical` has failed too often in a row. */
+  readonly onCriticalFailure: (directory: string, failures: number) => void;
 }
 
 /** A run that lived this long was healthy: runit's throttle and our backoff start over. */
 const HEALTHY_RUN_MS = 1000;
+/** A run of a critical service that lives this long breaks its row of failures. */
+const CRITICAL_RESET_MS = 60_000;
+const DEFAULT_CRITICAL_FAILURES = 3;
+
 /** How long a logger may take to drain its pipe and exit on its own at shutdown. */
 const LOGGER_DRAIN_SECONDS = 1;
 
@@ -39,6 +45,7 @@ export class Service {
   private status: Status;
   private runStartedAt = 0;
   private shortRuns = 0;
+  private failuresInARow = 0;
   private restartTimer: NodeJS.Timeout | null = null;
   private control: Socket | null = null;
   private readonly heldFds: number[] = [];
@@ -230,6 +237,7 @@ export class Service {
   }
 
   private async runExited(exit: ExitStatus): Promise<void> {
+    this.countFailure(exit);
     this.status = { ...this.status, pid: 0, gotTerm: false };
     if (isRunnable(join(this.directory, 'finish'))) {
       // ./finish <exit code | -1> <signal | 0>, as runsv passes them.
@@ -246,6 +254,49 @@ export class Service {
     this.status = { ...this.status, pid: 0, state: 'down', changedAt: Date.now() };
     this.writeStatus(true);
     this.afterDown();
+  }
+
+  /**
+   * A service with a `critical` file (holding how many failures in a row to
+   * bear, default 3) stops the container when its run keeps failing: an exit
+   * that nobody asked for, with a non-zero code or by a signal.
+   */
+  private countFailure(exit: ExitStatus): void {
+    const limit = this.criticalLimit();
+    if (limit === null) return;
+    const unexpected = this.status.want === 'up' && !this.status.gotTerm;
+    if (Date.now() - this.runStartedAt >= CRITICAL_RESET_MS || exit.code === 0) this.failuresInARow = 0;
+    if (!unexpected || exit.code === 0) return;
+    this.failuresInARow++;
+    if (this.failuresInARow >= limit) this.context.onCriticalFailure(this.directory, this.failuresInARow);
+  }
+
+  private criticalLimit(): number | null {
+    let text: string;
+    try {
+      text = readFileSync(join(this.directory, 'critical'), 'utf8').trim();
+    } catch {
+      return null;
+    }
+    if (text === '') return DEFAULT_CRITICAL_FAILURES;
+    if (/^[1-9]\d*$/.test(text)) return Number(text);
+    log.warn(`Warning: ${join(this.directory, 'critical')} should hold a number of failures, not ${JSON.stringify(text)}; using ${DEFAULT_CRITICAL_FAILURES}.`);
+    return DEFAULT_CRITICAL_FAILURES;
+  }
+
+  /** Ready: not wanted up, or running and passing `./check` (when there is one), as `sv check` sees it. */
+  async isReady(): Promise<boolean> {
+    if (this.status.want !== 'up') return true;
+    if (this.status.state !== 'run') return false;
+    if (!exists(join(this.directory, 'check'))) return true;
+    try {
+      const child = this.context.children.spawn({
+        argv: ['./check'], env: this.context.env, cwd: this.directory, stdio: [this.context.devNull, this.context.devNull, 2], group: 'own-session',
+      });
+      return (await child.exited).code === 0;
+    } catch {
+      return false;
+    }
   }
 
   private afterDown(): void {

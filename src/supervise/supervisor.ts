@@ -9,6 +9,7 @@ import * as log from '../log.ts';
 import { Service, type ServiceContext } from './service.ts';
 
 const RESCAN_MS = 5000;
+const READY_POLL_MS = 100;
 
 /** A service and, when it has a log/ directory, its logger and the pipe between them. */
 interface Unit {
@@ -104,6 +105,18 @@ export class Supervisor {
     if (unit.pipe) closeSync(unit.pipe[1]);
     await unit.logger?.stop();
     if (unit.pipe) closeSync(unit.pipe[0]);
+  }
+
+  /** Resolves with the services not ready after `seconds` (none: all are). */
+  async untilReady(seconds: number, stopRequested: () => boolean): Promise<string[]> {
+    const deadline = performance.now() + seconds * 1000;
+    for (;;) {
+      const units = [...this.units.values()];
+      const ready = await Promise.all(units.map((unit) => unit.service.isReady()));
+      const waiting = units.filter((_, i) => !ready[i]).map((unit) => unit.service.directory);
+      if (waiting.length === 0 || performance.now() >= deadline || stopRequested()) return waiting;
+      await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+    }
   }
 
   /** Stops every service, all at once, each within KILL_PROCESS_TIMEOUT (and its logger after it). */

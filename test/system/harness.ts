@@ -74,8 +74,14 @@ export interface RunningInit {
   output(): string;
 }
 
+/** Only these are overlays in the sandbox: a fixture anywhere else would land on the machine. */
+const SANDBOXED = ['/etc/', '/usr/sbin/'];
+
 function writeFixture(root: string, files: Record<string, FileSpec>): void {
   for (const [path, spec] of Object.entries(files)) {
+    if (!SANDBOXED.some((prefix) => path.startsWith(prefix))) {
+      throw new Error(`fixture ${path} is outside the sandbox's overlays (${SANDBOXED.join(', ')})`);
+    }
     const target = join(root, path);
     mkdirSync(dirname(target), { recursive: true });
     if (typeof spec === 'string') {

@@ -68,8 +68,8 @@ test('a script without a #! line gets an error naming it', async () => {
 test('ENV_INIT_DIRECTORY replaces /etc/my_init.d', async () => {
   const r = await run({
     args: ['--quiet', '--', 'true'],
-    env: { ENV_INIT_DIRECTORY: '/custom' },
-    files: { '/custom/01': echoName('custom'), '/etc/my_init.d/01': echoName('default') },
+    env: { ENV_INIT_DIRECTORY: '/etc/custom' },
+    files: { '/etc/custom/01': echoName('custom'), '/etc/my_init.d/01': echoName('default') },
   });
   assert.equal(r.stdout, '[custom]');
 });

@@ -68,6 +68,7 @@ describe('readSettings', () => {
       envInitDirectory: '/etc/my_init.d',
       serviceRestartDelay: 1,
       serviceRestartDelayMax: 30,
+      servicesReadyTimeout: null,
     });
   });
 
@@ -75,11 +76,11 @@ describe('readSettings', () => {
     assert.deepEqual(
       settings({
         KILL_PROCESS_TIMEOUT: '5', KILL_ALL_PROCESSES_TIMEOUT: ' 2.5 ', ENV_INIT_DIRECTORY: '/custom/init.d',
-        SERVICE_RESTART_DELAY: '0.1', SERVICE_RESTART_DELAY_MAX: '4',
+        SERVICE_RESTART_DELAY: '0.1', SERVICE_RESTART_DELAY_MAX: '4', SERVICES_READY_TIMEOUT: '9',
       }),
       {
         killProcessTimeout: 5, killAllProcessesTimeout: 2.5, envInitDirectory: '/custom/init.d',
-        serviceRestartDelay: 0.1, serviceRestartDelayMax: 4,
+        serviceRestartDelay: 0.1, serviceRestartDelayMax: 4, servicesReadyTimeout: 9,
       },
     );
   });

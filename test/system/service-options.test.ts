@@ -1,0 +1,52 @@
+// What the reference's users asked for beyond runit: a critical service that
+// stops the container, and a readiness wait before the main command.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runAndClean, script } from './harness.ts';
+
+test('a critical service that keeps failing stops the container with exit 1', async () => {
+  const r = await runAndClean({
+    args: ['--', 'sleep', '100'],
+    env: { SERVICE_RESTART_DELAY: '0.05' },
+    files: { '/etc/service/db/run': script('echo "[db] crashing"; exit 3'), '/etc/service/db/critical': '2\n' },
+  });
+  assert.equal(r.stdout, '[db] crashing\n[db] crashing');
+  assert.match(r.stderr, /^\*\*\* \/etc\/service\/db failed 2 times in a row and is marked critical: stopping the container\.\n\*\*\* Shutting down sleep \(PID \d+\)\.\.\.\n\*\*\* Shutting down runit daemon \(PID 1\)\.\.\.\n\*\*\* Init system aborted\.$/m);
+  assert.equal(r.exitCode, 1);
+});
+
+test('a critical service stopped on purpose, or one that exits 0, does not count', async () => {
+  const r = await runAndClean({
+    args: ['--quiet', '--', 'sh', '-c', 'sleep 0.5; sv -w 3 down /etc/service/db >/dev/null; sv -w 3 up /etc/service/db >/dev/null; sleep 0.5; echo main done'],
+    env: { SERVICE_RESTART_DELAY: '0.05' },
+    files: { '/etc/service/db/run': script('exec sleep 1000'), '/etc/service/db/critical': '', '/etc/service/ok/run': script('exit 0'), '/etc/service/ok/critical': '1' },
+  });
+  assert.equal(r.all, 'main done');
+  assert.equal(r.exitCode, 0);
+});
+
+test('SERVICES_READY_TIMEOUT: the main command waits for ./check to pass', async () => {
+  const r = await runAndClean({
+    args: ['--', 'sh', '-c', 'test -e /etc/web-ready && echo "main sees a ready web"'],
+    env: { SERVICES_READY_TIMEOUT: '5' },
+    files: {
+      '/etc/service/web/run': script('sleep 0.5; touch /etc/web-ready; exec sleep 1000'),
+      '/etc/service/web/check': script('test -e /etc/web-ready'),
+      '/etc/service/lazy/run': script('exec sleep 1000'),
+      '/etc/service/lazy/down': '',
+    },
+  });
+  assert.match(r.all, /\*\*\* Waiting up to 5 s for the services to be ready\.\.\.\n\*\*\* Running sh -c .*\nmain sees a ready web\n/);
+  assert.equal(r.exitCode, 0);
+});
+
+test('SERVICES_READY_TIMEOUT: services not ready in time are named, the command never runs, exit 1', async () => {
+  const r = await runAndClean({
+    args: ['--', 'echo', 'never'],
+    env: { SERVICES_READY_TIMEOUT: '0.5' },
+    files: { '/etc/service/web/run': script('exec sleep 1000'), '/etc/service/web/check': script('exit 1'), '/etc/service/fine/run': script('exec sleep 1000') },
+  });
+  assert.match(r.stderr, /^\*\*\* Services not ready after 0\.5 s: \/etc\/service\/web$/m);
+  assert.doesNotMatch(r.stdout, /never/);
+  assert.equal(r.exitCode, 1);
+});
