@@ -392,7 +392,9 @@ export class Service {
       replaceFile(join(supervise, 'stat'), renderStat(this.status));
       if (pidChanged) replaceFile(join(supervise, 'pid'), renderPid(this.status.pid));
     } catch (error) {
-      log.warn(`Warning: cannot update ${supervise}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+      // ENOENT: the service directory was removed, and its supervision is ending.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') log.warn(`Warning: cannot update ${supervise}: ${code ?? error}`);
     }
   }
 }

@@ -50,3 +50,43 @@ test('SERVICES_READY_TIMEOUT: services not ready in time are named, the command 
   assert.doesNotMatch(r.stdout, /never/);
   assert.equal(r.exitCode, 1);
 });
+
+test('control/<c> scripts: one that succeeds replaces the action, one that fails does not; `sv exit` ends supervision, which resumes', async () => {
+  const r = await runAndClean({
+    args: ['--quiet', '--', 'bash', '-c', [
+      'sleep 0.5',
+      'sv hup /etc/service/demo; sleep 0.3',
+      'sv term /etc/service/demo; sleep 0.3',
+      'sv exit /etc/service/demo; sleep 0.3; sv status /etc/service/demo',
+      // As runsvdir does, the next scan (within 5 s) supervises it again.
+      'for i in $(seq 70); do sv status /etc/service/demo 2>/dev/null | grep -q "^run:" && break; sleep 0.1; done; echo "supervised again"',
+    ].join('; ')],
+    env: { KILL_PROCESS_TIMEOUT: '1' },
+    files: {
+      '/etc/service/demo/run': script('trap "echo [demo] got HUP" HUP; trap "echo [demo] got TERM; exit 0" TERM; while :; do sleep 0.05; done'),
+      '/etc/service/demo/control/h': script('echo "[control/h] instead of HUP"'),
+      '/etc/service/demo/control/t': script('echo "[control/t] then TERM"; exit 1'),
+      '/etc/service/demo/control/x': script('echo "[control/x] after exit"'),
+    },
+  });
+  assert.deepEqual(r.stdout.split('\n'), [
+    '[control/h] instead of HUP',
+    '[control/t] then TERM',
+    '[demo] got TERM',
+    // Down (in its restart throttle) when `sv exit` came: no TERM, only control/x, as runsv does.
+    '[control/x] after exit',
+    'fail: /etc/service/demo: runsv not running',
+    'supervised again',
+    '[control/t] then TERM',
+    '[demo] got TERM',
+  ]);
+  assert.equal(r.exitCode, 0);
+});
+
+test('a service directory removed while running is stopped', async () => {
+  const r = await runAndClean({
+    args: ['--quiet', '--', 'sh', '-c', 'sleep 0.5; mv /etc/service/gone /etc/gone-saved; sleep 1.5; echo "main done"'],
+    files: { '/etc/service/gone/run': script('trap "echo [gone] got TERM; exit 0" TERM; echo "[gone] up"; while :; do sleep 0.05; done') },
+  });
+  assert.equal(r.all, '[gone] up\n[gone] got TERM\nmain done');
+});
