@@ -31,7 +31,8 @@ rm -rf /etc/my_init.d /etc/rc.local /etc/my_init.pre_shutdown.d /etc/my_init.pos
 cp -a "$fixture/." /
 if $no_exec_dirs; then
   for dir in /run /dev/shm; do mount -t tmpfs -o rw,noexec tmpfs "$dir"; done
-  for dir in /tmp /var/tmp; do mount -t tmpfs -o ro tmpfs "$dir"; done
+  # Read-only in place, not covered: the executable under test may live in /tmp.
+  for dir in /tmp /var/tmp; do mount --bind "$dir" "$dir" && mount -o remount,bind,ro "$dir"; done
 fi
 cd /
 # As a container starts: no variables of this shell's own, and (as runc does
