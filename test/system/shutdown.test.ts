@@ -111,10 +111,10 @@ test('a shutdown script that hangs is killed after KILL_PROCESS_TIMEOUT', async 
 
 test('kill-all: TERM to everyone, KILL after KILL_ALL_PROCESSES_TIMEOUT; the command exit code is kept', async () => {
   const stubborn = await run({
-    args: ['--skip-runit', '--', 'sh', '-c', '(trap "" TERM; exec sleep 1000) & echo started; exit 4'],
+    args: ['--skip-runit', '--', 'sh', '-c', '(trap "" TERM; touch /etc/trapped; exec sleep 1000) & until [ -e /etc/trapped ]; do sleep 0.01; done; echo started; exit 4'],
     env: { KILL_ALL_PROCESSES_TIMEOUT: '1' },
   });
-  assert.equal(stubborn.all, '*** Running sh -c (trap "" TERM; exec sleep 1000) & echo started; exit 4...\nstarted\n*** sh exited with status 4.\n*** Killing all processes...\n*** Not all processes have exited in time. Forcing them to exit.');
+  assert.equal(stubborn.all, '*** Running sh -c (trap "" TERM; touch /etc/trapped; exec sleep 1000) & until [ -e /etc/trapped ]; do sleep 0.01; done; echo started; exit 4...\nstarted\n*** sh exited with status 4.\n*** Killing all processes...\n*** Not all processes have exited in time. Forcing them to exit.');
   assert.equal(stubborn.exitCode, 4);
   assert.ok(stubborn.durationMs > 1000 && stubborn.durationMs < 3000, `took ${stubborn.durationMs} ms`);
   const polite = await run({ args: ['--', 'sh', '-c', 'sleep 1000 & exit 0'] });
