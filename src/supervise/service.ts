@@ -46,6 +46,8 @@ export class Service {
   private runStartedAt = 0;
   private shortRuns = 0;
   private failuresInARow = 0;
+  /** The last start failure reported: a retry that fails the same way says nothing. */
+  private lastStartFailure = '';
   private restartTimer: NodeJS.Timeout | null = null;
   private control: Socket | null = null;
   private readonly heldFds: number[] = [];
@@ -227,10 +229,12 @@ export class Service {
       child = this.spawnInDirectory(['./run']);
     } catch (error) {
       const message = error instanceof SpawnError ? error.message.replace('./run', join(this.directory, 'run')) : String(error);
-      log.warn(message);
+      if (message !== this.lastStartFailure) log.warn(message);
+      this.lastStartFailure = message;
       this.afterDown();
       return;
     }
+    this.lastStartFailure = '';
     this.status = { ...this.status, pid: child.pid, state: 'run', gotTerm: false, changedAt: Date.now() };
     this.writeStatus(true);
     void child.exited.then((exit) => this.enqueue(async () => this.runExited(exit)));

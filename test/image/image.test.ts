@@ -1,0 +1,208 @@
+// The reference image, built from the repository's Dockerfile on a debootstrapped
+// Debian base, tested in real containers with podman. Skipped where podman is
+// missing (.ci/run installs it).
+import assert from 'node:assert/strict';
+import { execa } from 'execa';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BASE = 'localhost/debian-base:bookworm';
+const IMAGE = 'localhost/my_init-base:latest';
+const CONTAINERS_CONF = join(ROOT, 'dist', 'containers.conf');
+
+const hasPodman = (() => {
+  try {
+    execFileSync('podman', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const skip = hasPodman ? false : 'podman is not installed (.ci/run installs it)';
+
+const env = { ...process.env, CONTAINERS_CONF };
+const PODMAN_OPTIONS = { env, reject: false, timeout: 300_000, all: true } as const;
+function podman(args: string[]) {
+  return execa('podman', args, PODMAN_OPTIONS);
+}
+
+/** Runs a container to its end; host networking, as on this machine podman's own networks need more. */
+async function run(args: string[]) {
+  return podman(['run', '--rm', '--network', 'host', ...args]);
+}
+
+before(async () => {
+  if (!hasPodman) return;
+  const scripts = (name: string, args: string[] = []) => execa('bash', [join(ROOT, 'scripts', name), ...args], { env, all: true, reject: false } as const);
+  if ((await podman(['image', 'exists', BASE])).exitCode !== 0) {
+    const base = await scripts('make-base.sh', [BASE]);
+    assert.equal(base.exitCode, 0, base.all);
+  }
+  const built = await scripts('build-image.sh', ['my_init-base', `BASE_IMAGE=${BASE}`]);
+  assert.equal(built.exitCode, 0, built.all);
+}, { timeout: 600_000 });
+
+test('podman run IMAGE boots: startup scripts, syslog, cron running; podman stop is quick and clean, every service got SIGTERM', { skip, timeout: 120_000 }, async () => {
+  const name = `my_init-boot-${process.pid}`;
+  const started = await podman(['run', '-d', '--name', name, '--network', 'host', IMAGE]);
+  assert.equal(started.exitCode, 0, started.all);
+  try {
+    const status = await waitFor(async () => {
+      const r = await podman(['exec', name, 'sh', '-c', 'sv status /etc/service/*']);
+      return /^run: \/etc\/service\/cron: \(pid \d+\)/m.test(r.stdout) ? r.stdout : null;
+    });
+    assert.match(status, /^down: \/etc\/service\/sshd: \d+s$/m, 'sshd is down by default');
+    assert.match(status, /^down: \/etc\/service\/app: \d+s$/m, 'the app waits for /app/setup.sh');
+    const syslog = await podman(['exec', name, 'sh', '-c', 'pgrep -x syslog-ng >/dev/null && logger -t probe hello-syslog && sleep 0.5 && grep -c hello-syslog /var/log/syslog']);
+    assert.equal(syslog.stdout, '1', syslog.all);
+    // A service that says when it gets SIGTERM, added while running.
+    const probe = await podman(['exec', name, 'sh', '-c',
+      "mkdir /etc/.probe && printf '#!/bin/sh\\ntrap \"echo [probe] got SIGTERM; exit 0\" TERM\\necho \"[probe] up\"\\nwhile :; do sleep 0.1; done\\n' > /etc/.probe/run && chmod +x /etc/.probe/run && mv /etc/.probe /etc/service/probe"]);
+    assert.equal(probe.exitCode, 0, probe.all);
+    await waitFor(async () => ((await podman(['logs', name])).all.includes('[probe] up') ? true : null));
+    const stopStarted = performance.now();
+    const stopped = await podman(['stop', '-t', '20', name]);
+    const stopSeconds = (performance.now() - stopStarted) / 1000;
+    assert.equal(stopped.exitCode, 0, stopped.all);
+    assert.ok(stopSeconds < 5, `podman stop took ${stopSeconds} s`);
+    const logs = (await podman(['logs', name])).all;
+    assert.match(logs, /^\*\*\* Running \/etc\/my_init\.d\/00_regen_ssh_host_keys\.sh\.\.\.$/m);
+    assert.match(logs, /^\*\*\* Running \/etc\/my_init\.d\/10_syslog-ng\.init\.\.\.$/m);
+    assert.match(logs, /hello-syslog/, 'syslog reaches docker logs');
+    assert.match(logs, /^\[probe\] got SIGTERM$/m);
+    assert.match(logs, /^\*\*\* Running \/etc\/my_init\.post_shutdown\.d\/10_syslog-ng\.shutdown\.\.\.$/m);
+    assert.doesNotMatch(logs, /did not shut down in time/);
+    const code = await podman(['inspect', name, '--format', '{{.State.ExitCode}}']);
+    assert.equal(code.stdout, '2');
+  } finally {
+    await podman(['rm', '-f', name]);
+  }
+});
+
+test('my_init -- ls, and --skip-startup-files --quiet -- ls, in the image', { skip, timeout: 60_000 }, async () => {
+  const full = await run([IMAGE, '/sbin/my_init', '--', 'ls', '/']);
+  assert.equal(full.exitCode, 0, full.all);
+  assert.match(full.stdout, /^bin$/m);
+  assert.match(full.stderr, /^\*\*\* Running ls \/\.\.\.$/m);
+  assert.match(full.stderr, /^\*\*\* ls exited with status 0\.$/m);
+  const quiet = await run([IMAGE, '/sbin/my_init', '--skip-startup-files', '--quiet', '--', 'ls', '/']);
+  assert.equal(quiet.exitCode, 0, quiet.all);
+  assert.equal(quiet.stderr, '');
+  assert.match(quiet.stdout, /^app\nbin\nboot\n/);
+});
+
+test('the container environment files have the documented modes and group; setuser works for a non-root user', { skip, timeout: 60_000 }, async () => {
+  const r = await run([IMAGE, '/sbin/my_init', '--quiet', '--skip-startup-files', '--', 'sh', '-c',
+    'stat -c "%n %a %U:%G" /etc/container_environment /etc/container_environment.sh /etc/container_environment.json; readlink /etc/profile.d/container_environment.sh; setuser nobody sh -c \'echo "$(id -un) HOME=$HOME"\'']);
+  assert.equal(r.exitCode, 0, r.all);
+  assert.equal(r.stdout, [
+    '/etc/container_environment 700 root:root',
+    '/etc/container_environment.sh 640 root:docker_env',
+    '/etc/container_environment.json 640 root:docker_env',
+    '/etc/container_environment.sh',
+    'nobody HOME=/nonexistent',
+  ].join('\n'));
+});
+
+/** A local HTTP server on loopback serving fixed bodies; the containers reach it over host networking. */
+async function serve(files: Record<string, Buffer>): Promise<{ url: (path: string) => string; server: Server }> {
+  const server = createServer((request, response) => {
+    const body = files[new URL(request.url ?? '/', 'http://localhost').pathname];
+    response.writeHead(body ? 200 : 404).end(body ?? 'not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: (path) => `http://127.0.0.1:${port}${path}`, server };
+}
+
+test('Galaxy: setup.sh URL in a build container, commit, run with PORT: the app answers', { skip, timeout: 300_000 }, async () => {
+  const work = mkdtempSync(join(tmpdir(), 'my_init-galaxy-'));
+  const app = join(work, 'app');
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'hello', version: '1.0.0', scripts: { start: 'node server.js' } }));
+  writeFileSync(join(app, 'server.js'),
+    "require('http').createServer((q, s) => s.end('hello from galaxy as ' + require('os').userInfo().username + '\\n')).listen(process.env.PORT);\n");
+  execFileSync('tar', ['-czf', join(work, 'app.tgz'), '-C', app, '.']);
+  const { url, server } = await serve({ '/app.tgz': readFileSync(join(work, 'app.tgz')), '/broken.tgz': Buffer.from('this is not a tarball') });
+  const builder = `my_init-galaxy-build-${process.pid}`;
+  const runner = `my_init-galaxy-run-${process.pid}`;
+  const appImage = `localhost/my_init-galaxy-app-${process.pid}`;
+  try {
+    const setup = await podman(['run', '--name', builder, '--network', 'host', IMAGE, '/app/setup.sh', `${url('/app.tgz')}?token=secret`]);
+    assert.equal(setup.exitCode, 0, setup.all);
+    assert.doesNotMatch(setup.all, /secret/, 'the signed part of the URL is never printed');
+    // As a Dockerfile's RUN step would: the image keeps running my_init, not setup.sh.
+    assert.equal((await podman(['commit', '-q', '--change', 'CMD ["/sbin/my_init"]', builder, appImage])).exitCode, 0);
+    const port = String(20000 + (process.pid % 10000));
+    const started = await podman(['run', '-d', '--name', runner, '--network', 'host', '-e', `PORT=${port}`, appImage]);
+    assert.equal(started.exitCode, 0, started.all);
+    const body = await waitFor(async () => {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/`);
+        return await response.text();
+      } catch {
+        return null;
+      }
+    }, 60_000);
+    assert.equal(body, 'hello from galaxy as app\n');
+    const stored = await podman(['exec', runner, 'sh', '-c', 'grep -rl "token=secret" /app /etc /root /home 2>/dev/null | head -1']);
+    assert.equal(stored.stdout, '', 'the bundle URL is not kept in the image');
+
+    const badUrl = await run([IMAGE, '/app/setup.sh', url('/missing.tgz')]);
+    assert.notEqual(badUrl.exitCode, 0);
+    assert.match(badUrl.stderr, /^setup\.sh: cannot download the bundle from http:\/\/127\.0\.0\.1:\d+\/missing\.tgz$/m);
+    const broken = await run([IMAGE, '/app/setup.sh', url('/broken.tgz')]);
+    assert.notEqual(broken.exitCode, 0);
+    assert.match(broken.stderr, /^setup\.sh: the bundle from .* is not a gzip-compressed tar archive$/m);
+  } finally {
+    server.close();
+    await podman(['rm', '-f', builder, runner]);
+    await podman(['rmi', '-f', appImage]);
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('the Kubernetes example runs under podman kube play and stops cleanly', { skip, timeout: 180_000 }, async () => {
+  const example = join(ROOT, 'examples', 'kubernetes');
+  const built = await podman(['build', '-q', '--network', 'host', '-t', 'localhost/my_init-example:latest', example]);
+  assert.equal(built.exitCode, 0, built.all);
+  const manifest = join(example, 'pod.yaml');
+  const played = await podman(['kube', 'play', '--network', 'host', manifest]);
+  assert.equal(played.exitCode, 0, played.all);
+  try {
+    const container = 'my-init-example-main';
+    await waitFor(async () => ((await podman(['logs', container])).all.includes('[greeter] up, greeting kubernetes') ? true : null));
+    // podman 4.3's `kube down` stops with a zero timeout (SIGKILL at once);
+    // `pod stop` is the graceful stop the kubelet makes, within the grace period.
+    const stopStarted = performance.now();
+    const stopped = await podman(['pod', 'stop', '-t', '30', 'my-init-example']);
+    const stopSeconds = (performance.now() - stopStarted) / 1000;
+    assert.equal(stopped.exitCode, 0, stopped.all);
+    const logs = (await podman(['logs', container])).all;
+    assert.match(logs, /^\[startup\] GREETING is kubernetes$/m);
+    assert.match(logs, /^\[greeter\] got SIGTERM, saying goodbye$/m);
+    assert.match(logs, /^\*\*\* Init system aborted\.$/m);
+    assert.ok(stopSeconds < 10, `stopped in ${stopSeconds} s, well inside the 30 s grace period`);
+    assert.equal((await podman(['inspect', container, '--format', '{{.State.ExitCode}}'])).stdout, '2');
+  } finally {
+    const down = await podman(['kube', 'down', manifest]);
+    assert.equal(down.exitCode, 0, down.all);
+  }
+});
+
+async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs = 30_000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (performance.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
