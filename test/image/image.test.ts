@@ -206,3 +206,18 @@ async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs = 30_000): P
   }
 }
 
+
+test('build arguments leave syslog, cron and SSH out, and the image still boots', { skip, timeout: 300_000 }, async () => {
+  const name = 'localhost/my_init-minimal:latest';
+  const built = await execa('bash', [join(ROOT, 'scripts', 'build-image.sh'), name, `BASE_IMAGE=${BASE}`, 'DISABLE_SYSLOG=1', 'DISABLE_CRON=1', 'DISABLE_SSH=1'], { env, all: true, reject: false } as const);
+  try {
+    assert.equal(built.exitCode, 0, built.all);
+    const r = await run([name, '/sbin/my_init', '--', 'sh', '-c',
+      'ls /etc/service /etc/my_init.d /etc/my_init.post_shutdown.d; command -v syslog-ng cron sshd || echo "none installed"']);
+    assert.equal(r.exitCode, 0, r.all);
+    assert.equal(r.stdout, '/etc/my_init.d:\n\n/etc/my_init.post_shutdown.d:\n\n/etc/service:\napp\nnone installed');
+    assert.match(r.stderr, /^\*\*\* Runit started as PID 1$/m);
+  } finally {
+    await podman(['rmi', '-f', name]);
+  }
+});
