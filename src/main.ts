@@ -14,7 +14,7 @@ import { runMainCommand } from './main-command.ts';
 import { loadNative, type Native } from './native.ts';
 import { isRunnable, runnableScripts, runScript, type ScriptResult } from './scripts.ts';
 import { readSettings } from './settings.ts';
-import { Supervisor } from './supervise/supervisor.ts';
+import type { Supervisor } from './supervise/supervisor.ts';
 import type { Context } from './waiting.ts';
 
 declare const MY_INIT_VERSION: string;
@@ -153,6 +153,8 @@ function startServices(env: ReadonlyMap<string, string>, context: Context, nativ
     return null;
   }
   const { settings } = context;
+  // Loaded here, not at start: with --skip-runit or a plain `my_init -- CMD` start-up does not pay for chokidar.
+  const { Supervisor } = require('./supervise/supervisor.ts') as typeof import('./supervise/supervisor.ts');
   const supervisor = new Supervisor(SERVICE_DIRECTORY, {
     children: context.children,
     native,

@@ -3,7 +3,6 @@
 // allows executable mappings, loaded, and unlinked at once, so nothing is left
 // behind and a read-only image still works when any such directory exists.
 import { closeSync, constants, openSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { getRawAsset, isSea } from 'node:sea';
 import { constants as osConstants } from 'node:os';
@@ -33,6 +32,7 @@ export interface Native {
 }
 
 const CANDIDATE_DIRECTORIES = ['/run', '/dev/shm', '/tmp', '/var/tmp', '/var/run'];
+let attempt = 0;
 const ASSET = 'init_native.node';
 
 /** The addon throws errors carrying only errno; give them the usual Node code. */
@@ -60,7 +60,8 @@ function wrap(raw: Native): Native {
 function loadFromAsset(bytes: Uint8Array): Native | Error {
   const failures: string[] = [];
   for (const directory of CANDIDATE_DIRECTORIES) {
-    const path = join(directory, `.my_init-${randomBytes(8).toString('hex')}.node`);
+    // O_EXCL makes any fresh name safe (no following a planted link); no need for node:crypto's start-up cost.
+    const path = join(directory, `.my_init-${process.pid}-${Date.now()}-${attempt++}.node`);
     let fd: number;
     try {
       fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o700);

@@ -1,0 +1,174 @@
+// Benchmarks dist/my_init as PID 1 against tini and dumb-init (Debian's
+// packages), measured in the same run on the same machine; prints one
+// Markdown table. Needs root (unshare). Run: npm run bench
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { cpus, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..');
+const BINARY = join(ROOT, 'dist', 'my_init');
+const SANDBOX = join(ROOT, 'test', 'system', 'sandbox.sh');
+const UNSHARE = ['--pid', '--fork', '--mount-proc', '--mount', '--propagation', 'private', '--kill-child'];
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+const PEERS = { tini: ['tini', '--'], 'dumb-init': ['dumb-init'] } as const;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** my_init in the sandbox (throw-away /etc) with the given files; returns its scratch directory. */
+function fixture(files: Record<string, string>): { scratch: string; dir: string } {
+  const scratch = mkdtempSync(join(tmpdir(), 'my_init-bench-'));
+  const dir = join(scratch, 'fixture');
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), content);
+    chmodSync(join(dir, path), 0o755);
+  }
+  mkdirSync(dir, { recursive: true });
+  return { scratch, dir };
+}
+
+function services(count: number, body: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let i = 1; i <= count; i++) files[`etc/service/svc${i}/run`] = `#!/bin/sh\n${body}\n`;
+  return files;
+}
+
+/** Starts an init as PID 1 in the background; resolves with its host pid (once it runs `marker`) and a wait for its end. */
+async function startPid1(argv: string[], marker: string) {
+  const child = spawn('unshare', [...UNSHARE, ...argv], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const exited = new Promise<number>((resolve) => child.on('exit', () => resolve(performance.now())));
+  let pid = 0;
+  for (let i = 0; i < 500 && pid === 0; i++) {
+    const text = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'latin1').trim();
+    const candidate = Number(text.split(' ')[0] || 0);
+    if (candidate && readFileSync(`/proc/${candidate}/cmdline`, 'latin1').split('\0')[0]!.endsWith(marker)) pid = candidate;
+    else await sleep(10);
+  }
+  return { pid, exited };
+}
+
+function memory(pid: number): { rss: number; anon: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') / 1024, anon: kb('RssAnon') / 1024 };
+}
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+}
+
+/** Median wall time of INIT true as PID 1, over `runs`. */
+function startup(argv: string[], runs = 30): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', ...argv, 'true'], { stdio: 'ignore' });
+    if (r.status !== 0) throw new Error(`${argv.join(' ')} true failed`);
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+const REAPER_PROBE = `
+import os, glob, time
+def children():
+    return sum(len(open(f).read().split()) for f in glob.glob('/proc/1/task/*/children'))
+base = children()
+middle = os.fork()
+if middle == 0:
+    for _ in range(10000):
+        if os.fork() == 0:
+            os._exit(0)
+    os._exit(0)
+os.waitpid(middle, 0)
+start = time.monotonic()
+while children() > base:
+    time.sleep(0.0005)
+print(round((time.monotonic() - start) * 1000, 1))
+`;
+
+/** Milliseconds for PID 1 to reap 10,000 orphans that arrive at once. */
+function reaping(argv: string[]): number {
+  const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', ...argv, 'python3', '-c', REAPER_PROBE], { encoding: 'utf8' });
+  const line = r.stdout.split('\n').find((l) => /^\d+(\.\d+)?$/.test(l.trim()));
+  if (!line) throw new Error(`reaping probe failed: ${r.stdout}${r.stderr}`);
+  return Number(line);
+}
+
+async function idleInit(argv: string[], marker: string) {
+  const init = await startPid1(argv, marker);
+  await sleep(5000);
+  const mem = memory(init.pid);
+  const before = cpuTicks(init.pid);
+  await sleep(IDLE_SECONDS * 1000);
+  const ticks = cpuTicks(init.pid) - before;
+  process.kill(init.pid, 'SIGKILL');
+  await init.exited;
+  return { ...mem, ticks };
+}
+
+async function main(): Promise<void> {
+  const rows: Array<[string, string, string, string]> = [];
+  const row = (what: string, ours: string, tini = 'n/a', dumb = 'n/a') => rows.push([what, ours, tini, dumb]);
+  const ratio = (ours: number, peer: number) => `${peer.toFixed(1)} (${(ours / peer).toFixed(1)}x)`;
+
+  // Start-up: the init itself, as PID 1, running `true`.
+  const ourStart = startup([BINARY, '--skip-startup-files', '--skip-runit', '--quiet', '--']);
+  const tiniStart = startup([...PEERS.tini]);
+  const dumbStart = startup([...PEERS['dumb-init']]);
+  const bare = startup([]);
+  row('start-up, ms (median of 30; `unshare` alone: ' + bare.toFixed(1) + ')', ourStart.toFixed(1), ratio(ourStart, tiniStart), ratio(ourStart, dumbStart));
+
+  // Memory and idle CPU: my_init with 10 idle services; the peers with one idle child.
+  const idle = fixture(services(10, 'exec sleep 100000'));
+  const ours = await idleInit([SANDBOX, idle.scratch, idle.dir, BINARY], 'my_init');
+  const tini = await idleInit([...PEERS.tini, 'sleep', '100000'], 'tini');
+  const dumb = await idleInit([...PEERS['dumb-init'], 'sleep', '100000'], 'dumb-init');
+  rmSync(idle.scratch, { recursive: true, force: true });
+  row('RSS idle, MB (my_init: 10 services; peers: 1 child)', ours.rss.toFixed(1), ratio(ours.rss, tini.rss), ratio(ours.rss, dumb.rss));
+  row('anonymous RSS idle, MB', ours.anon.toFixed(1), ratio(ours.anon, tini.anon), ratio(ours.anon, dumb.anon));
+  row(`CPU ticks of PID 1 over ${IDLE_SECONDS} s idle`, String(ours.ticks), String(tini.ticks), String(dumb.ticks));
+
+  // Stop: SIGTERM to exit with 10 services that exit at once on TERM; and how long after the last one.
+  const stopping = fixture(services(10, `trap 'date +%s%N >> /etc/stopped; exit 0' TERM\nsleep 100000 & wait`));
+  const init = await startPid1([SANDBOX, stopping.scratch, stopping.dir, BINARY, '--quiet'], 'my_init');
+  await sleep(2000);
+  const signalled = performance.now();
+  const signalledEpoch = Date.now();
+  process.kill(init.pid, 'SIGTERM');
+  const ended = await init.exited;
+  const endedEpoch = signalledEpoch + (ended - signalled);
+  const lastServiceExit = Math.max(...readFileSync(join(stopping.scratch, 'etc.upper', 'stopped'), 'latin1').trim().split('\n').map((ns) => Number(BigInt(ns) / 1_000_000n)));
+  rmSync(stopping.scratch, { recursive: true, force: true });
+  row('stop with 10 services, ms (SIGTERM to exit)', (ended - signalled).toFixed(0));
+  row('  of which after the last service exited, ms', Math.max(0, endedEpoch - lastServiceExit).toFixed(0));
+
+  // Reaping 10,000 orphans that arrive at once.
+  row('reap 10,000 orphans, ms', String(reaping([BINARY, '--skip-startup-files', '--skip-runit', '--quiet', '--'])),
+    String(reaping([...PEERS.tini])), String(reaping([...PEERS['dumb-init']])));
+
+  // Restart latency: a service that lives 1.2 s (no throttle) and exits 1.
+  const restarting = fixture(services(1, 'date +%s%N >> /etc/starts\nsleep 1.2\nexit 1'));
+  const looping = await startPid1([SANDBOX, restarting.scratch, restarting.dir, BINARY, '--quiet'], 'my_init');
+  await sleep(5500);
+  process.kill(looping.pid, 'SIGKILL');
+  await looping.exited;
+  const starts = readFileSync(join(restarting.scratch, 'etc.upper', 'starts'), 'latin1').trim().split('\n').map((ns) => Number(BigInt(ns) / 1000n) / 1000);
+  rmSync(restarting.scratch, { recursive: true, force: true });
+  const gaps = starts.slice(1).map((t, i) => t - starts[i]! - 1200);
+  row('restart latency of a crashed service, ms (median)', median(gaps).toFixed(1));
+
+  const size = (path: string) => (statSync(path).size / 1024 / 1024).toFixed(2);
+  row('executable size, MB', size(BINARY), size('/usr/bin/tini'), size('/usr/bin/dumb-init'));
+
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} x ${cpu}, Linux ${release()}.\n`);
+  console.log('| figure | my_init | tini (ratio) | dumb-init (ratio) |\n|---|---|---|---|');
+  for (const [what, a, b, c] of rows) console.log(`| ${what} | ${a} | ${b} | ${c} |`);
+}
+
+await main();
