@@ -14,7 +14,6 @@ esbuild src/entry.ts --bundle --platform=node --format=cjs --target=node26 \
   --define:MY_INIT_VERSION="\"$version\"" --legal-comments=none --minify-syntax \
   --banner:js='const importMetaUrl = require("node:url").pathToFileURL(process.execPath).href;' \
   --define:import.meta.url=importMetaUrl \
-  --alias:string-width=./src/shims/string-width.ts \
   --outfile=dist/my_init.cjs --log-level=warning
 
 # Strip a copy of Node before the application goes in: stripping afterwards
