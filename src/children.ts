@@ -4,13 +4,13 @@
 // /proc/self/task/*/children and waits for each by pid, so it could never take
 // an exit status that belongs to someone else. Each pass is bounded in time so
 // an orphan storm cannot stall the event loop; SIGCHLD starts a pass, and a
-// slow sweep covers anything a coalesced signal might hide.
-import { spawn as libuvSpawn } from 'node:child_process';
+// sweep every 30 s covers anything a coalesced signal might hide.
 import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import * as log from './log.ts';
 import type { Native } from './native.ts';
+import { monotonicMs } from './waiting.ts';
 
 export interface ExitStatus {
   /** Exit code, or null when a signal ended the process. */
@@ -129,7 +129,9 @@ export function resolveExecutable(name: string, path: string | undefined): strin
 
 const GROUP_MODES = { inherit: 0, 'own-group': 1, 'own-session': 2 } as const;
 const PASS_BUDGET_MS = 10;
-const SWEEP_INTERVAL_MS = 5000;
+// Every exit raises SIGCHLD, which starts a pass; the sweep is only a safety
+// net, kept rare so that an idle init costs no CPU.
+const SWEEP_INTERVAL_MS = 30_000;
 
 export class Children {
   /** null: the addon could not be loaded; libuv starts and reaps our own children, orphans stay zombies. */
@@ -180,6 +182,8 @@ export class Children {
    * reaps it. libuv reports a failed exec later; it becomes exit code 127/126.
    */
   private spawnWithLibuv(file: string, spec: SpawnSpec, envp: readonly string[]): Child {
+    // Loaded only here: node:child_process (and the stream modules under it) cost start-up time.
+    const { spawn: libuvSpawn } = require('node:child_process') as typeof import('node:child_process');
     const env = Object.fromEntries(envp.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
     const child = libuvSpawn(file, spec.argv.slice(1), {
       argv0: spec.argv[0],
@@ -233,7 +237,7 @@ export class Children {
 
   private pass(): void {
     if (this.native === null) return;
-    const deadline = performance.now() + PASS_BUDGET_MS;
+    const deadline = monotonicMs() + PASS_BUDGET_MS;
     for (const pid of this.list()) {
       let raw: number | null;
       try {
@@ -251,7 +255,7 @@ export class Children {
           this.orphansReaped++;
         }
       }
-      if (performance.now() > deadline) {
+      if (monotonicMs() > deadline) {
         this.schedulePass();
         break;
       }

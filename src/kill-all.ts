@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Children } from './children.ts';
 import * as log from './log.ts';
-import { delay } from './waiting.ts';
+import { delay, monotonicMs } from './waiting.ts';
 
 function descendants(children: Children): number[] {
   const found: number[] = [];
@@ -52,11 +52,11 @@ const POLL_MS = 20;
  * counts as gone: the reaper takes it, or (without the addon) nobody can.
  */
 async function allGone(children: Children, seconds: number): Promise<boolean> {
-  const deadline = performance.now() + seconds * 1000;
+  const deadline = monotonicMs() + seconds * 1000;
   for (;;) {
     if (children.list().every(isZombie)) return true;
-    if (performance.now() >= deadline) return false;
-    const timer = delay(Math.min(POLL_MS, deadline - performance.now()) / 1000);
+    if (monotonicMs() >= deadline) return false;
+    const timer = delay(Math.min(POLL_MS, deadline - monotonicMs()) / 1000);
     await timer.promise;
   }
 }

@@ -3,7 +3,6 @@
 // `docker run -it IMAGE my_init -- bash -l` has job control and Ctrl-C reaches
 // bash instead of the init.
 import { readFileSync } from 'node:fs';
-import { isatty } from 'node:tty';
 import { exitCodeForSpawnError, exitCodeOf, signalName, SpawnError } from './children.ts';
 import * as log from './log.ts';
 import type { Native } from './native.ts';
@@ -15,9 +14,9 @@ function ownProcessGroup(): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
 }
 
-/** fd 0 when it is a terminal whose foreground group is ours. */
+/** fd 0 when it is a terminal whose foreground group is ours (no terminal: no foreground group). */
 function terminalToHandOver(native: Native | null): number | undefined {
-  if (native === null || !isatty(0)) return undefined;
+  if (native === null) return undefined;
   try {
     const foreground = native.foregroundGroup(0);
     return foreground > 0 && foreground === ownProcessGroup() ? 0 : undefined;

@@ -11,6 +11,14 @@ export interface Context {
   readonly settings: Settings;
 }
 
+/**
+ * Milliseconds on a monotonic clock. Not performance.now(): the global loads
+ * node:perf_hooks on first use, a millisecond of start-up for nothing.
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
 /** A promise that resolves after `seconds`, and a way to drop it. */
 export function delay(seconds: number): { promise: Promise<'timeout'>; cancel: () => void } {
   let timer: NodeJS.Timeout | undefined;

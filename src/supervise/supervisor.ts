@@ -7,6 +7,7 @@ import { closeSync, constants, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as log from '../log.ts';
 import { Service, type ServiceContext } from './service.ts';
+import { monotonicMs } from '../waiting.ts';
 
 const RESCAN_MS = 5000;
 const READY_POLL_MS = 100;
@@ -28,6 +29,8 @@ export class Supervisor {
   private watcher: FSWatcher | null = null;
   private rescanTimer: NodeJS.Timeout | null = null;
   private stopping = false;
+  /** mtime, inode and device of the directory at the last full scan, as runsvdir keeps them. */
+  private lastSeen = '';
 
   constructor(directory: string, context: Omit<ServiceContext, 'devNull'>) {
     this.directory = directory;
@@ -40,11 +43,33 @@ export class Supervisor {
     this.watcher = watch(this.directory, { depth: 0, ignoreInitial: true, followSymlinks: false });
     this.watcher.on('all', () => this.scan());
     this.watcher.on('error', () => {});
-    this.rescanTimer = setInterval(() => this.scan(), RESCAN_MS);
+    this.rescanTimer = setInterval(() => this.scanIfChanged(), RESCAN_MS);
+  }
+
+  /**
+   * As runsvdir: read the directory again only when it has changed, or when a
+   * service's supervision ended or could not start (to be tried again), so
+   * that an idle rescan is one stat.
+   */
+  private scanIfChanged(): void {
+    let seen = '';
+    try {
+      const stat = statSync(this.directory);
+      seen = `${stat.mtimeMs}:${stat.ino}:${stat.dev}`;
+    } catch {
+      // Gone: a full scan stops whatever ran from it.
+    }
+    if (seen !== this.lastSeen || this.refused.size > 0) this.scan();
   }
 
   private scan(): void {
     if (this.stopping) return;
+    try {
+      const stat = statSync(this.directory);
+      this.lastSeen = `${stat.mtimeMs}:${stat.ino}:${stat.dev}`;
+    } catch {
+      this.lastSeen = '';
+    }
     let names: string[];
     try {
       names = readdirSync(this.directory);
@@ -86,6 +111,7 @@ export class Supervisor {
     service.onExit = () => {
       if (this.units.get(name) === unit && !this.stopping) {
         this.units.delete(name);
+        this.lastSeen = '';
         void this.stopUnit(unit);
       }
     };
@@ -109,12 +135,12 @@ export class Supervisor {
 
   /** Resolves with the services not ready after `seconds` (none: all are). */
   async untilReady(seconds: number, stopRequested: () => boolean): Promise<string[]> {
-    const deadline = performance.now() + seconds * 1000;
+    const deadline = monotonicMs() + seconds * 1000;
     for (;;) {
       const units = [...this.units.values()];
       const ready = await Promise.all(units.map((unit) => unit.service.isReady()));
       const waiting = units.filter((_, i) => !ready[i]).map((unit) => unit.service.directory);
-      if (waiting.length === 0 || performance.now() >= deadline || stopRequested()) return waiting;
+      if (waiting.length === 0 || monotonicMs() >= deadline || stopRequested()) return waiting;
       await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
     }
   }
