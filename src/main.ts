@@ -114,6 +114,7 @@ async function bootRunAndShutDown(options: Options, context: Context, native: Na
 
   // Run: the services, and the main command or (without one) until stopped.
   const supervisor = options.skipRunit ? null : startServices(env, context, native);
+  releaseBootMemorySoon(native);
   let exitCode: number;
   const notReady = supervisor ? await waitUntilReady(supervisor, context) : [];
   if (context.signals.stopRequested) {
@@ -170,6 +171,28 @@ function startServices(env: ReadonlyMap<string, string>, context: Context, nativ
   supervisor.start();
   log.info(`Runit started as PID ${process.pid}`);
   return supervisor;
+}
+
+/** Long enough for the services' own start to settle. */
+const RELEASE_AFTER_SECONDS = 3;
+
+/**
+ * Boot needs memory that an idle init does not: the executable's start-up code
+ * and the garbage of loading. Once boot is over, a compacting GC (the executable
+ * runs with --expose-gc for this), malloc_trim and MADV_PAGEOUT hand it back,
+ * which takes an idle init from about 85 MB resident to about 25 MB.
+ */
+function releaseBootMemorySoon(native: Native | null): void {
+  setTimeout(() => {
+    gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    if (native === null) return;
+    try {
+      const bytes = native.releaseMemory();
+      log.debug(`Handed ${Math.round(bytes / 1048576)} MB of the executable's pages back to the kernel.`);
+    } catch (error) {
+      log.debug(`Could not hand back the executable's pages: ${(error as Error).message}`);
+    }
+  }, RELEASE_AFTER_SECONDS * 1000).unref();
 }
 
 /** With SERVICES_READY_TIMEOUT: the services that are not ready in time (none: go on). */
