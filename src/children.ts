@@ -3,8 +3,9 @@
 // Reaping never calls waitpid(-1): the reaper lists our children from
 // /proc/self/task/*/children and waits for each by pid, so it could never take
 // an exit status that belongs to someone else. Each pass is bounded in time so
-// an orphan storm cannot stall the event loop; SIGCHLD starts a pass, and a
-// sweep every 30 s covers anything a coalesced signal might hide.
+// an orphan storm cannot stall the event loop: a pass that runs out of time
+// leaves the rest of its list to the next turn. SIGCHLD asks for a fresh list,
+// and a sweep every 30 s covers anything a coalesced signal might hide.
 import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
@@ -128,7 +129,7 @@ export function resolveExecutable(name: string, path: string | undefined): strin
 }
 
 const GROUP_MODES = { inherit: 0, 'own-group': 1, 'own-session': 2 } as const;
-const PASS_BUDGET_MS = 10;
+const PASS_BUDGET_MS = 5;
 // Every exit raises SIGCHLD, which starts a pass; the sweep is only a safety
 // net, kept rare so that an idle init costs no CPU.
 const SWEEP_INTERVAL_MS = 30_000;
@@ -138,6 +139,10 @@ export class Children {
   private readonly native: Native | null;
   private readonly waiting = new Map<number, (status: ExitStatus) => void>();
   private passScheduled = false;
+  /** Listed, not yet waited for: what a pass that ran out of time left. */
+  private unwaited: number[] = [];
+  /** Something may have exited since the last listing. */
+  private listingStale = true;
   /** Ref'd exactly while someone waits for a child, so that the wait keeps the process alive. */
   private readonly sweep: NodeJS.Timeout;
   private procAvailable = true;
@@ -145,9 +150,9 @@ export class Children {
 
   constructor(native: Native | null) {
     this.native = native;
-    this.sweep = setInterval(() => this.schedulePass(), SWEEP_INTERVAL_MS).unref();
+    this.sweep = setInterval(() => this.wake(), SWEEP_INTERVAL_MS).unref();
     if (native === null) return;
-    process.on('SIGCHLD', () => this.schedulePass());
+    process.on('SIGCHLD', () => this.wake());
   }
 
   spawn(spec: SpawnSpec): Child {
@@ -173,7 +178,7 @@ export class Children {
     const exited = new Promise<ExitStatus>((resolve) => this.waiting.set(pid, resolve));
     this.sweep.ref();
     // The child may have exited before we started waiting for it.
-    this.schedulePass();
+    this.wake();
     return { pid, exited };
   }
 
@@ -226,6 +231,11 @@ export class Children {
     return this.procAvailable;
   }
 
+  private wake(): void {
+    this.listingStale = true;
+    this.schedulePass();
+  }
+
   private schedulePass(): void {
     if (this.passScheduled) return;
     this.passScheduled = true;
@@ -238,12 +248,19 @@ export class Children {
   private pass(): void {
     if (this.native === null) return;
     const deadline = monotonicMs() + PASS_BUDGET_MS;
-    for (const pid of this.list()) {
+    for (;;) {
+      if (this.unwaited.length === 0) {
+        if (!this.listingStale) return;
+        this.listingStale = false;
+        this.unwaited = this.list();
+      }
+      const pid = this.unwaited.pop();
+      if (pid === undefined) return;
       let raw: number | null;
       try {
         raw = this.native.waitpid(pid);
       } catch {
-        continue; // ECHILD: gone between listing and waiting.
+        raw = null; // ECHILD: gone between listing and waiting.
       }
       if (raw !== null) {
         const resolve = this.waiting.get(pid);
@@ -257,7 +274,7 @@ export class Children {
       }
       if (monotonicMs() > deadline) {
         this.schedulePass();
-        break;
+        return;
       }
     }
   }
