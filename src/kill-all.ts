@@ -45,6 +45,8 @@ function isZombie(pid: number): boolean {
   }
 }
 
+/** Most processes die within a few ms of SIGTERM: look soon, then less often. */
+const FIRST_POLL_MS = 1;
 const POLL_MS = 20;
 
 /**
@@ -53,11 +55,10 @@ const POLL_MS = 20;
  */
 async function allGone(children: Children, seconds: number): Promise<boolean> {
   const deadline = monotonicMs() + seconds * 1000;
-  for (;;) {
+  for (let pause = FIRST_POLL_MS; ; pause = Math.min(2 * pause, POLL_MS)) {
     if (children.list().every(isZombie)) return true;
     if (monotonicMs() >= deadline) return false;
-    const timer = delay(Math.min(POLL_MS, deadline - monotonicMs()) / 1000);
-    await timer.promise;
+    await delay(Math.min(pause, deadline - monotonicMs()) / 1000).promise;
   }
 }
 
