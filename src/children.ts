@@ -72,6 +72,10 @@ function describeExecError(code: string): string {
       return 'permission denied (is it executable, on a mount that allows execution?)';
     case 'ENOEXEC':
       return 'exec format error (a script needs a #! line)';
+    case 'EAGAIN':
+      return 'no process can be created now (EAGAIN: the limit on processes is reached)';
+    case 'ENOMEM':
+      return 'out of memory (ENOMEM)';
     default:
       return code;
   }

@@ -3,7 +3,7 @@
 // main command, or until stopped), shut down (shutdown scripts), kill the rest.
 // First, so that its handlers are installed before the rest loads.
 import { signals } from './signals.ts';
-import { writeSync } from 'node:fs';
+import { stat, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { Children } from './children.ts';
 import { parseArguments, type Options } from './cli.ts';
@@ -68,6 +68,7 @@ async function main(args: string[]): Promise<number> {
     if (process.pid !== 1) native.setChildSubreaper();
   }
   const context: Context = { children: new Children(native), signals, settings };
+  if (!options.skipRunit) startThreadPool();
 
   let exitCode = await bootRunAndShutDown(options, context, native);
   if (signals.stopRequested) {
@@ -171,6 +172,16 @@ function startServices(env: ReadonlyMap<string, string>, context: Context, nativ
   supervisor.start();
   log.info(`Runit started as PID ${process.pid}`);
   return supervisor;
+}
+
+/**
+ * libuv creates its thread pool at the first asynchronous call, which the
+ * service watcher makes, and aborts the whole process when a thread cannot be
+ * created: a fork bomb under a pids limit, started by a startup script, would
+ * take the init down with it. So the pool is made now, while threads can be had.
+ */
+function startThreadPool(): void {
+  stat('/', () => {});
 }
 
 /** Long enough for the services' own start to settle. */

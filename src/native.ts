@@ -39,7 +39,9 @@ const ASSET = 'init_native.node';
 
 /** The addon throws errors carrying only errno; give them the usual Node code. */
 function withErrnoCode<T extends (...args: never[]) => unknown>(fn: T): T {
-  const names = new Map(Object.entries(osConstants.errno).map(([name, value]) => [value, name]));
+  // Several names share a number (EAGAIN, EWOULDBLOCK): the first is the one people know.
+  const names = new Map<number, string>();
+  for (const [name, value] of Object.entries(osConstants.errno)) if (!names.has(value)) names.set(value, name);
   return ((...args: never[]) => {
     try {
       return fn(...args);

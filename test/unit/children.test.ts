@@ -137,5 +137,7 @@ describe('SpawnError and exitCodeForSpawnError', () => {
     assert.match(new SpawnError('/app/run', 'ENOEXEC').message, /^Cannot execute \/app\/run: exec format error/);
     assert.equal(new SpawnError('/app/run', 'E2BIG').message, 'Cannot execute /app/run: E2BIG');
     assert.equal(new SpawnError('/app/run', 'E2BIG').code, 'E2BIG');
+    assert.equal(new SpawnError('/app/run', 'EAGAIN').message,
+      'Cannot execute /app/run: no process can be created now (EAGAIN: the limit on processes is reached)');
   });
 });
