@@ -17,6 +17,24 @@ function statOrNull(path: string): Stats | null {
   }
 }
 
+/** Linux's longest file name, in bytes. */
+const NAME_MAX = 255;
+
+/**
+ * TEMP_PREFIX and the name, cut to a valid file name: a name of 243 bytes or
+ * more is valid, and must not fail for want of room for the prefix. Files are
+ * written one at a time, so two names that share their start cannot clash.
+ */
+function temporaryName(name: string): string {
+  const room = NAME_MAX - Buffer.byteLength(TEMP_PREFIX);
+  const bytes = Buffer.from(name);
+  if (bytes.length <= room) return TEMP_PREFIX + name;
+  // Cut on a character boundary: half a character would become U+FFFD, three bytes long.
+  let end = room;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return TEMP_PREFIX + bytes.subarray(0, end).toString();
+}
+
 /** Throws an Error whose message names the file and the reason. */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
   let target = path;
@@ -26,7 +44,7 @@ export function writeFileAtomic(path: string, content: string | Uint8Array): voi
     // Replace what a symlink points to, not the link (the reference wrote through it).
     if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) target = realpathSync(path);
     const existing = statOrNull(target);
-    temp = join(dirname(target), TEMP_PREFIX + basename(target));
+    temp = join(dirname(target), temporaryName(basename(target)));
     fd = openSync(temp, 'w', existing ? existing.mode & 0o7777 : 0o666);
     const bytes = typeof content === 'string' ? Buffer.from(content) : content;
     for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
@@ -69,6 +87,8 @@ function describeWriteError(code: string): string {
       return 'permission denied';
     case 'EDQUOT':
       return 'disk quota exceeded';
+    case 'ENAMETOOLONG':
+      return 'the name is too long';
     default:
       return code;
   }

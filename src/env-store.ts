@@ -1,7 +1,7 @@
 // /etc/container_environment and its dumps: importing the variables into the
 // environment my_init passes on, and writing them back out. When the directory
 // does not exist, all of this does nothing, as in the reference.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.ts';
 import {
@@ -21,9 +21,53 @@ export const DEFAULT_ENV_PATHS: EnvPaths = {
   jsonDump: '/etc/container_environment.json',
 };
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A file name that is not UTF-8, printable: bytes outside printable ASCII as \xHH. */
+function showBytes(bytes: Buffer): string {
+  return [...bytes].map((byte) => (byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`)).join('');
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * A variable file's bytes, or why it cannot be one. Only a regular file is
+ * read: a FIFO would block the boot for good, and /dev/zero would never end.
+ * The type is checked before opening (opening a device can do things) and
+ * again on the open file, which is opened without blocking.
+ */
+function readVariableFile(path: string): Buffer | string {
+  let fd: number | null = null;
+  try {
+    const before = statSync(path);
+    if (!before.isFile()) return `it is ${kindOf(before)}, not a file`;
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    const opened = fstatSync(fd);
+    if (!opened.isFile()) return `it is ${kindOf(opened)}, not a file`;
+    return readFileSync(fd);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? String(error);
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
 export class EnvStore {
   private readonly paths: EnvPaths;
   private readonly warned = new Set<string>();
+  /**
+   * Variables whose file could not be written (a full disk, a read-only /etc),
+   * with what the file held then (null: nothing). Until a script changes that
+   * file, the directory cannot speak for them, and they keep their value.
+   */
+  private readonly unsaved = new Map<string, { value: string; file: Buffer | null }>();
 
   constructor(paths: EnvPaths = DEFAULT_ENV_PATHS) {
     this.paths = paths;
@@ -49,6 +93,12 @@ export class EnvStore {
     for (const [name, value] of start) {
       if ((PER_USER_NAMES.has(name) || !isStorableName(name)) && !env.has(name)) env.set(name, value);
     }
+    for (const [name, { value, file }] of this.unsaved) {
+      const now = readVariableFile(join(this.paths.directory, name));
+      const unchanged = typeof now === 'string' ? file === null : file !== null && now.equals(file);
+      if (unchanged) env.set(name, value);
+      else this.unsaved.delete(name); // A script wrote or removed it: the directory decides.
+    }
     return env;
   }
 
@@ -59,14 +109,11 @@ export class EnvStore {
       if (PER_USER_NAMES.has(name) || !isStorableName(name)) continue;
       const path = join(this.paths.directory, name);
       const wanted = Buffer.from(value);
-      let current: Buffer | null = null;
-      try {
-        current = readFileSync(path);
-      } catch {
-        // Missing (or unreadable, which writing will report).
-      }
+      // Missing, or not a file or unreadable (which writing will report).
+      const read = readVariableFile(path);
+      const current = typeof read === 'string' ? null : read;
       if (current !== null && current.equals(wanted)) continue;
-      this.tryWrite(path, wanted);
+      if (!this.tryWrite(path, wanted)) this.unsaved.set(name, { value, file: current });
     }
   }
 
@@ -77,12 +124,20 @@ export class EnvStore {
   }
 
   private read(): Array<[string, string]> {
-    let names: string[];
+    let entries: Buffer[];
     try {
-      names = readdirSync(this.paths.directory);
+      entries = readdirSync(this.paths.directory, { encoding: 'buffer' });
     } catch (error) {
       this.warnOnce(`Cannot read ${this.paths.directory}: ${(error as NodeJS.ErrnoException).code}; no variables imported.`);
       return [];
+    }
+    const names: string[] = [];
+    for (const entry of entries) {
+      try {
+        names.push(strictUtf8.decode(entry));
+      } catch {
+        this.warnOnce(`Ignoring ${join(this.paths.directory, showBytes(entry))}: its name is not valid UTF-8.`);
+      }
     }
     const variables: Array<[string, string]> = [];
     for (const name of names.sort(compareNames)) {
@@ -92,12 +147,9 @@ export class EnvStore {
         this.warnOnce(`Ignoring ${path}: ${reason}.`);
         continue;
       }
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(path);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        this.warnOnce(`Ignoring ${path}: ${code === 'EISDIR' ? 'it is a directory, not a file' : code}.`);
+      const bytes = readVariableFile(path);
+      if (typeof bytes === 'string') {
+        this.warnOnce(`Ignoring ${path}: ${bytes}.`);
         continue;
       }
       const value = decodeValue(bytes);
@@ -110,12 +162,14 @@ export class EnvStore {
     return variables;
   }
 
-  /** A dump that cannot be written is worth a warning, not a failed boot. */
-  private tryWrite(path: string, content: string | Uint8Array): void {
+  /** A dump that cannot be written is worth a warning, not a failed boot. False when it failed. */
+  private tryWrite(path: string, content: string | Uint8Array): boolean {
     try {
       writeFileAtomic(path, content);
+      return true;
     } catch (error) {
       this.warnOnce(`Warning: ${(error as Error).message}; continuing without it.`);
+      return false;
     }
   }
 
