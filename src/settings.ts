@@ -18,6 +18,13 @@ export interface Settings {
 const DEFAULT_TIMEOUT = 30;
 
 /**
+ * The longest wait a Node timer can hold (2^31 - 1 ms, about 24.8 days). A
+ * timer set for longer fires after 1 ms instead, so a larger value (someone's
+ * "forever") is taken as this.
+ */
+export const MAX_SECONDS = 2_147_483;
+
+/**
  * Python's int() syntax that the reference accepted (` 7 `, `+5`, `1_0`), plus
  * decimal fractions. Negative values meant "wait forever" there by accident;
  * here every wait has a deadline, so they are refused.
@@ -28,7 +35,7 @@ export function parseSeconds(name: string, raw: string | undefined, fallback = D
   if (!/^\+?(\d+(\.\d*)?|\.\d+)$/.test(text)) {
     return new Error(`${name} must be a number of seconds, 0 or more; got ${JSON.stringify(raw)}`);
   }
-  return Number(text);
+  return Math.min(Number(text), MAX_SECONDS);
 }
 
 export function readSettings(env: NodeJS.ProcessEnv): Settings | Error {
