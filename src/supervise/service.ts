@@ -32,6 +32,8 @@ const HEALTHY_RUN_MS = 1000;
 /** A run of a critical service that lives this long breaks its row of failures. */
 const CRITICAL_RESET_MS = 60_000;
 const DEFAULT_CRITICAL_FAILURES = 3;
+/** How much of a `critical` file that is not a number its warning quotes: a line, not the file. */
+const CRITICAL_SHOWN = 40;
 
 /** How long a logger may take to drain its pipe and exit on its own at shutdown. */
 const LOGGER_DRAIN_SECONDS = 1;
@@ -46,8 +48,10 @@ export class Service {
   private runStartedAt = 0;
   private shortRuns = 0;
   private failuresInARow = 0;
-  /** The last start failure reported: a retry that fails the same way says nothing. */
-  private lastStartFailure = '';
+  /** The last failure to start each file (run, finish) reported: a retry that fails the same way says nothing. */
+  private readonly lastStartFailure = new Map<string, string>();
+  /** The content of `critical` last warned about: each restart reads it again. */
+  private criticalWarned: string | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
   private control: Socket | null = null;
   private readonly heldFds: number[] = [];
@@ -196,7 +200,7 @@ export class Service {
       const child = this.spawnInDirectory([`control/${byte}`]);
       return (await child.exited).code === 0;
     } catch (error) {
-      log.warn(`${(error as Error).message}`);
+      log.warn(this.describeStartFailure(`control/${byte}`, error));
       return false;
     }
   }
@@ -228,16 +232,27 @@ export class Service {
     try {
       child = this.spawnInDirectory(['./run']);
     } catch (error) {
-      const message = error instanceof SpawnError ? error.message.replace('./run', join(this.directory, 'run')) : String(error);
-      if (message !== this.lastStartFailure) log.warn(message);
-      this.lastStartFailure = message;
+      this.reportStartFailure('./run', error);
       this.afterDown();
       return;
     }
-    this.lastStartFailure = '';
+    this.lastStartFailure.delete('./run');
     this.status = { ...this.status, pid: child.pid, state: 'run', gotTerm: false, changedAt: Date.now() };
     this.writeStatus(true);
     void child.exited.then((exit) => this.enqueue(async () => this.runExited(exit)));
+  }
+
+  /** Why a file of the service could not be started, naming it by its full path. */
+  private describeStartFailure(file: string, error: unknown): string {
+    if (!(error instanceof SpawnError)) return String(error);
+    return error.message.replace(file, join(this.directory, file));
+  }
+
+  /** Says why `file` (run or finish) could not start, unless the last attempt failed the same way. */
+  private reportStartFailure(file: string, error: unknown): void {
+    const message = this.describeStartFailure(file, error);
+    if (this.lastStartFailure.get(file) !== message) log.warn(message);
+    this.lastStartFailure.set(file, message);
   }
 
   private async runExited(exit: ExitStatus): Promise<void> {
@@ -248,11 +263,12 @@ export class Service {
       const args = exit.signal === null ? [String(exit.code), '0'] : ['-1', String(exit.raw & 0xff)];
       try {
         const finish = this.spawnInDirectory(['./finish', ...args]);
+        this.lastStartFailure.delete('./finish');
         this.status = { ...this.status, pid: finish.pid, state: 'finish', changedAt: Date.now() };
         this.writeStatus(true);
         await finish.exited;
-          } catch (error) {
-        log.warn((error as Error).message);
+      } catch (error) {
+        this.reportStartFailure('./finish', error);
       }
     }
     this.status = { ...this.status, pid: 0, state: 'down', changedAt: Date.now() };
@@ -284,7 +300,11 @@ export class Service {
     }
     if (text === '') return DEFAULT_CRITICAL_FAILURES;
     if (/^[1-9]\d*$/.test(text)) return Number(text);
-    log.warn(`Warning: ${join(this.directory, 'critical')} should hold a number of failures, not ${JSON.stringify(text)}; using ${DEFAULT_CRITICAL_FAILURES}.`);
+    if (text !== this.criticalWarned) {
+      this.criticalWarned = text;
+      const shown = text.length > CRITICAL_SHOWN ? `${text.slice(0, CRITICAL_SHOWN)}...` : text;
+      log.warn(`Warning: ${join(this.directory, 'critical')} should hold a number of failures, not ${JSON.stringify(shown)}; using ${DEFAULT_CRITICAL_FAILURES}.`);
+    }
     return DEFAULT_CRITICAL_FAILURES;
   }
 
