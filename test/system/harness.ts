@@ -1,7 +1,8 @@
 // Runs dist/my_init as a real PID 1 (unshare) over a throw-away /etc, so that
 // tests use the real paths and leave nothing behind on the machine.
 import { execa } from 'execa';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -48,6 +49,13 @@ export interface RunOptions {
   separateStreams?: boolean;
   /** No directory allows loading the native helper (a read-only container). */
   noExecDirectories?: boolean;
+  /** A cgroup directory (cgroup.procs inside) that my_init and everything it starts run in. */
+  cgroup?: string;
+  /**
+   * A nearly full disk: the sandbox's writes land on a small tmpfs that is filled
+   * before my_init starts, leaving this many bytes (a multiple of 4096) free.
+   */
+  diskFreeBytes?: number;
   /** Called once my_init runs; may signal it through `init.signal()`. */
   during?: (init: RunningInit) => Promise<void>;
 }
@@ -101,6 +109,9 @@ function writeFixture(root: string, files: Record<string, FileSpec>): void {
 
 export async function runInit(options: RunOptions): Promise<RunResult> {
   const scratch = mkdtempSync(join(tmpdir(), 'my_init-test-'));
+  if (options.diskFreeBytes !== undefined) {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${SMALL_DISK_BYTES + options.diskFreeBytes},mode=0700`, 'tmpfs', scratch]);
+  }
   const fixture = join(scratch, 'fixture');
   mkdirSync(fixture);
   writeFixture(fixture, { ...(options.noEnvLayout ? {} : IMAGE_ENV_LAYOUT), ...options.files });
@@ -113,6 +124,8 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
       SANDBOX,
       ...(options.separateStreams ? [] : ['--merge-output']),
       ...(options.noExecDirectories ? ['--no-exec-dirs'] : []),
+      ...(options.cgroup === undefined ? [] : ['--cgroup', options.cgroup]),
+      ...(options.diskFreeBytes === undefined ? [] : ['--fill-scratch', String(options.diskFreeBytes)]),
       scratch, fixture, BINARY, ...options.args,
     ],
     {
@@ -175,7 +188,17 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
   };
 }
 
+/** What the fixture and the sandbox's own files need on the small disk of `diskFreeBytes`. */
+const SMALL_DISK_BYTES = 4 * 1024 * 1024;
+
+function isMountPoint(path: string): boolean {
+  const own = statSync(path, { throwIfNoEntry: false });
+  return own !== undefined && own.dev !== statSync(dirname(path)).dev;
+}
+
 export function cleanUp(result: RunResult): void {
+  // The small disk of `diskFreeBytes` is a tmpfs mounted on the scratch directory.
+  if (isMountPoint(result.scratch)) execFileSync('umount', [result.scratch]);
   rmSync(result.scratch, { recursive: true, force: true });
 }
 

@@ -8,13 +8,23 @@
 # of every line (dash, unlike this bash, would drop variables such as `a.b`).
 # --no-exec-dirs leaves no directory in which my_init could load its native
 # helper, as in a read-only container with noexec tmpfs mounts.
-#   usage: sandbox.sh [--merge-output] [--no-exec-dirs] SCRATCH FIXTURE COMMAND...
+# --cgroup DIR puts COMMAND and everything it starts in the cgroup DIR (its
+# cgroup.procs), as `docker run --pids-limit` does with a whole container.
+# --fill-scratch FREE fills the file system SCRATCH is on (the harness mounts a
+# small tmpfs there) once the fixture is in place, leaving FREE bytes: writes
+# under /etc and /usr/sbin then fail with ENOSPC, as on a full disk.
+#   usage: sandbox.sh [--merge-output] [--no-exec-dirs] [--cgroup DIR] [--fill-scratch FREE]
+#                     SCRATCH FIXTURE COMMAND...
 set -euo pipefail
 no_exec_dirs=false
+cgroup=''
+fill_free=''
 while :; do
   case $1 in
     --merge-output) exec 2>&1 ;;
     --no-exec-dirs) no_exec_dirs=true ;;
+    --cgroup) cgroup=$2; shift ;;
+    --fill-scratch) fill_free=$2; shift ;;
     *) break ;;
   esac
   shift
@@ -29,11 +39,18 @@ done
 rm -rf /etc/my_init.d /etc/rc.local /etc/my_init.pre_shutdown.d /etc/my_init.post_shutdown.d /etc/service \
   /etc/container_environment /etc/container_environment.sh /etc/container_environment.json /usr/sbin/enable_insecure_key
 cp -a "$fixture/." /
+if [ -n "$fill_free" ]; then
+  # Set the free space aside, fill the rest (dd stops at ENOSPC), then give it back.
+  dd if=/dev/zero of="$scratch/reserve" bs=4096 count=$((fill_free / 4096)) status=none
+  dd if=/dev/zero of="$scratch/filler" bs=64K status=none 2>/dev/null || true
+  rm "$scratch/reserve"
+fi
 if $no_exec_dirs; then
   for dir in /run /dev/shm; do mount -t tmpfs -o rw,noexec tmpfs "$dir"; done
   # Read-only in place, not covered: the executable under test may live in /tmp.
   for dir in /tmp /var/tmp; do mount --bind "$dir" "$dir" && mount -o remount,bind,ro "$dir"; done
 fi
+if [ -n "$cgroup" ]; then echo $$ > "$cgroup/cgroup.procs"; fi
 cd /
 # As a container starts: no variables of this shell's own, and (as runc does
 # for `docker run -it`) a session of its own that owns the terminal, if any.
