@@ -1,7 +1,7 @@
 // What runit's runsvdir does: one supervised service per directory in
 // /etc/service (names starting with `.` are not services), picked up within a
-// second when added (inotify, through chokidar) and on a rescan every 5 s as a
-// safety net; a removed directory's service is stopped.
+// second when added (inotify, through chokidar) and, as a safety net, by a
+// look every 30 s; a removed directory's service is stopped.
 import { watch, type FSWatcher } from 'chokidar';
 import { closeSync, constants, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,10 @@ import * as log from '../log.ts';
 import { Service, type ServiceContext } from './service.ts';
 import { monotonicMs } from '../waiting.ts';
 
-const RESCAN_MS = 5000;
+/** Rare: inotify is what notices changes, and an idle init should not wake for nothing. */
+const RESCAN_MS = 30_000;
+/** As runsvdir, which starts a runsv again at its next look, about a second after it ended. */
+const RESUPERVISE_MS = 1000;
 const READY_POLL_MS = 100;
 
 /** A service and, when it has a log/ directory, its logger and the pipe between them. */
@@ -48,8 +51,8 @@ export class Supervisor {
 
   /**
    * As runsvdir: read the directory again only when it has changed, or when a
-   * service's supervision ended or could not start (to be tried again), so
-   * that an idle rescan is one stat.
+   * service could not be started (to be tried again), so that an idle look is
+   * one stat.
    */
   private scanIfChanged(): void {
     let seen = '';
@@ -107,12 +110,12 @@ export class Supervisor {
       return this.refuse(name, service, pipe);
     }
     const unit: Unit = { service, logger, pipe };
-    // After `sv exit` the next scan starts supervising again, as runsvdir restarts a runsv.
+    // After `sv exit` a scan soon starts supervising again, as runsvdir restarts a runsv.
     service.onExit = () => {
       if (this.units.get(name) === unit && !this.stopping) {
         this.units.delete(name);
-        this.lastSeen = '';
         void this.stopUnit(unit);
+        setTimeout(() => this.scan(), RESUPERVISE_MS).unref();
       }
     };
     this.units.set(name, unit);
