@@ -21,11 +21,6 @@ esbuild src/entry.ts --bundle --platform=node --format=cjs --target=node26 \
 cp "$node_dir/bin/node" dist/node-stripped
 strip dist/node-stripped
 
-# The code cache is made by the process that builds, so it must run with the
-# V8 flags the executable runs with, or V8 rejects the cache at every start (a
-# warning, and the start-up it saves is lost). --expose-gc: main.ts compacts the
-# heap once boot is over.
-v8_flags=--expose-gc
 cat > dist/sea-config.json <<JSON
 {
   "main": "dist/my_init.cjs",
@@ -33,12 +28,15 @@ cat > dist/sea-config.json <<JSON
   "executable": "dist/node-stripped",
   "disableExperimentalSEAWarning": true,
   "useCodeCache": true,
-  "execArgv": ["--disable-sigusr1", "$v8_flags"],
+  "execArgv": ["--disable-sigusr1"],
   "execArgvExtension": "none",
   "assets": { "init_native.node": "build/Release/init_native.node" }
 }
 JSON
-node "$v8_flags" --build-sea dist/sea-config.json >/dev/null
+# The code cache is made by this process, so with its V8 flags: the executable must
+# run with the same ones (--disable-sigusr1 is Node's, not V8's), or V8 rejects the
+# cache at every start with a warning.
+node --build-sea dist/sea-config.json >/dev/null
 rm dist/node-stripped
 # Replace, not rewrite: a test may be running the previous executable.
 mv dist/my_init.new dist/my_init

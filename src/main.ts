@@ -189,19 +189,18 @@ const RELEASE_AFTER_SECONDS = 3;
 
 /**
  * Boot needs memory that an idle init does not: the executable's start-up code
- * and the garbage of loading. Once boot is over, a compacting GC (the executable
- * runs with --expose-gc for this), malloc_trim and MADV_PAGEOUT on the
- * executable's clean pages hand it back: an idle init goes from about 85 MB
- * resident to about 22 MB. The kernel pages out only what no other process
- * maps, so an `sv` running meanwhile, or another container of the same image,
- * keeps its pages. (MADV_DONTNEED would leave them cached, but the page cache
- * maps large folios whole: the first touch brought most of them back.)
+ * and the garbage of loading. Once boot is over, a compacting GC, malloc_trim
+ * and MADV_PAGEOUT on the executable's clean pages hand it back: an idle init
+ * goes from about 85 MB resident to about 22 MB. The kernel pages out only what
+ * no other process maps, so an `sv` running meanwhile, or another container of
+ * the same image, keeps its pages. (MADV_DONTNEED would leave them cached, but
+ * the page cache maps large folios whole: the first touch brought most back.)
  */
 function releaseBootMemorySoon(native: Native | null): void {
   setTimeout(() => {
-    gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
     if (native === null) return;
     try {
+      native.compactHeap();
       const bytes = native.releaseMemory();
       log.debug(`Paged out ${Math.round(bytes / 1048576)} MB of the executable's mappings.`);
     } catch (error) {

@@ -22,6 +22,8 @@ export interface Native {
   /** Raw wait status, or null while the child runs. Throws ECHILD when it is not ours. */
   waitpid(pid: number): number | null;
   setChildSubreaper(): void;
+  /** V8's last-resort GC, which compacts the heap and gives empty pages back. */
+  compactHeap(): void;
   /** malloc_trim, then MADV_PAGEOUT on our executable's read-only mappings; the bytes advised. */
   releaseMemory(): number;
   /** Unblocks a signal on the calling (main) thread. */

@@ -317,6 +317,9 @@ static napi_value js_release_memory(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* In compact_heap.cc: it needs V8's C++ API. */
+napi_value js_compact_heap(napi_env env, napi_callback_info info);
+
 /* Make our own process group the terminal's foreground group again. */
 static napi_value js_take_terminal(napi_env env, napi_callback_info info) {
   int32_t fd;
@@ -397,6 +400,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"waitpid", NULL, js_waitpid, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setChildSubreaper", NULL, js_set_child_subreaper, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"compactHeap", NULL, js_compact_heap, NULL, NULL, NULL, napi_enumerable, NULL},
       {"releaseMemory", NULL, js_release_memory, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unblockSignal", NULL, js_unblock_signal, NULL, NULL, NULL, napi_enumerable, NULL},
       {"takeTerminal", NULL, js_take_terminal, NULL, NULL, NULL, napi_enumerable, NULL},
