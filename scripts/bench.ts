@@ -132,13 +132,17 @@ async function idleInit(argv: string[], marker: string) {
   const init = await startPid1(argv, marker);
   await sleep(SETTLED_MS);
   const mem = memory(init.pid);
-  const before = { ticks: cpuTicks(init.pid), ms: cpuMs(init.pid) };
-  await sleep(IDLE_SECONDS * 1000);
-  const ticks = cpuTicks(init.pid) - before.ticks;
-  const ms = cpuMs(init.pid) - before.ms;
+  // Two windows: the first after boot still pays for faulting back in the pages
+  // the idle loop needs (boot's were handed back); the second is the steady state.
+  const windows: Array<{ ticks: number; ms: number }> = [];
+  for (let i = 0; i < 2; i++) {
+    const before = { ticks: cpuTicks(init.pid), ms: cpuMs(init.pid) };
+    await sleep(IDLE_SECONDS * 1000);
+    windows.push({ ticks: cpuTicks(init.pid) - before.ticks, ms: cpuMs(init.pid) - before.ms });
+  }
   process.kill(init.pid, 'SIGKILL');
   await init.exited;
-  return { ...mem, ticks, ms };
+  return { ...mem, firstWindow: windows[0]!, steady: windows[1]! };
 }
 
 async function main(): Promise<void> {
@@ -171,7 +175,8 @@ async function main(): Promise<void> {
   row('RSS idle, MB (my_init: 10 services; peers: 1 child)', ours.rss.toFixed(1), ratio(ours.rss, tini.rss), ratio(ours.rss, dumb.rss));
   row('anonymous RSS idle, MB', ours.anon.toFixed(1), ratio(ours.anon, tini.anon), ratio(ours.anon, dumb.anon));
   const idleCpu = (r: { ticks: number; ms: number }) => `${r.ticks} (${r.ms.toFixed(2)} ms)`;
-  row(`CPU ticks of PID 1 over ${IDLE_SECONDS} s idle (and CPU time)`, idleCpu(ours), idleCpu(tini), idleCpu(dumb));
+  row(`CPU ticks of PID 1 over ${IDLE_SECONDS} s idle, right after (CPU time)`, idleCpu(ours.firstWindow), idleCpu(tini.firstWindow), idleCpu(dumb.firstWindow));
+  row(`  the next ${IDLE_SECONDS} s`, idleCpu(ours.steady), idleCpu(tini.steady), idleCpu(dumb.steady));
 
   // Stop: SIGTERM to exit with 10 services that exit at once on TERM; and how long after the last one.
   const stopping = fixture(services(10, `trap 'date +%s%N >> /etc/stopped; exit 0' TERM\nsleep 100000 & wait`));
