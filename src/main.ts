@@ -197,8 +197,8 @@ const RELEASE_AFTER_SECONDS = 3;
  * the page cache maps large folios whole: the first touch brought most back.)
  */
 function releaseBootMemorySoon(native: Native | null): void {
+  if (native === null) return;
   setTimeout(() => {
-    if (native === null) return;
     try {
       native.compactHeap();
       const bytes = native.releaseMemory();

@@ -55,24 +55,22 @@ export class Supervisor {
    * one stat.
    */
   private scanIfChanged(): void {
-    let seen = '';
+    if (this.stamp() !== this.lastSeen || this.refused.size > 0) this.scan();
+  }
+
+  /** What runsvdir compares: mtime, inode and device; empty when the directory cannot be seen. */
+  private stamp(): string {
     try {
       const stat = statSync(this.directory);
-      seen = `${stat.mtimeMs}:${stat.ino}:${stat.dev}`;
+      return `${stat.mtimeMs}:${stat.ino}:${stat.dev}`;
     } catch {
-      // Gone: a full scan stops whatever ran from it.
+      return '';
     }
-    if (seen !== this.lastSeen || this.refused.size > 0) this.scan();
   }
 
   private scan(): void {
     if (this.stopping) return;
-    try {
-      const stat = statSync(this.directory);
-      this.lastSeen = `${stat.mtimeMs}:${stat.ino}:${stat.dev}`;
-    } catch {
-      this.lastSeen = '';
-    }
+    this.lastSeen = this.stamp();
     let names: string[];
     try {
       names = readdirSync(this.directory);
