@@ -41,15 +41,14 @@ const ASSET = 'init_native.node';
 
 /** The addon throws errors carrying only errno; give them the usual Node code. */
 function withErrnoCode<T extends (...args: never[]) => unknown>(fn: T): T {
-  // Several names share a number (EAGAIN, EWOULDBLOCK): the first is the one people know.
-  const names = new Map<number, string>();
-  for (const [name, value] of Object.entries(osConstants.errno)) if (!names.has(value)) names.set(value, name);
   return ((...args: never[]) => {
     try {
       return fn(...args);
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      if (typeof e.errno === 'number' && e.code === undefined) e.code = names.get(e.errno) ?? 'EUNKNOWN';
+      // Looked up only on failure. Several names share a number (EAGAIN, EWOULDBLOCK): the first is the one people know.
+      const name = (errno: number) => Object.entries(osConstants.errno).find(([, value]) => value === errno)?.[0];
+      if (typeof e.errno === 'number' && e.code === undefined) e.code = name(e.errno) ?? 'EUNKNOWN';
       throw e;
     }
   }) as T;
