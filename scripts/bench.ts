@@ -203,7 +203,7 @@ async function main(): Promise<void> {
   // Stop: SIGTERM to exit with 10 services that exit at once on TERM; and how long after the last one.
   const stopping = fixture(services(10, `trap 'date +%s%N >> /etc/stopped; exit 0' TERM\nsleep 100000 & wait`));
   const init = await startPid1([SANDBOX, stopping.scratch, stopping.dir, BINARY, '--quiet'], 'my_init');
-  // As docker stop comes: long after boot, when boot's memory has been handed back (main.ts).
+  // As docker stop comes: long after boot, when boot's memory has been handed back (programs/my_init.ts).
   await sleep(SETTLED_MS);
   const signalled = performance.now();
   const signalledEpoch = Date.now();

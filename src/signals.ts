@@ -67,7 +67,7 @@ class Signals {
 }
 
 /**
- * Created when this module is first evaluated, which main.ts arranges to be
+ * Created when this module is first evaluated, which programs/my_init.ts arranges to be
  * before anything else loads: a signal that comes while the rest of my_init
  * loads is then handled, not dropped by the kernel.
  */

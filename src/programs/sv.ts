@@ -4,8 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeStderr } from './log.ts';
-import { decodeStatus } from './supervise/status.ts';
+import { writeStderr } from '../log.ts';
+import { decodeStatus } from '../supervise/status.ts';
 
 const USAGE = 'usage: sv [-v] [-w sec] command service ...\n';
 const POLL_MS = 420;

@@ -1,21 +1,21 @@
-// my_init: the init of a container (entry.ts starts it). Read this file top to bottom for its whole
+// my_init: the init of a container (src/entry.ts chooses it). Read this file top to bottom for its whole
 // life: parse the command line, boot (environment, startup scripts), run (the
 // main command, or until stopped), shut down (shutdown scripts), kill the rest.
 // First, so that its handlers are installed before the rest loads.
-import { signals } from './signals.ts';
+import { signals } from '../signals.ts';
 import { stat, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { Children } from './children.ts';
-import { parseArguments, type Options } from './cli.ts';
-import { EnvStore } from './env-store.ts';
-import { killAllProcesses } from './kill-all.ts';
-import * as log from './log.ts';
-import { runMainCommand } from './main-command.ts';
-import { loadNative, type Native } from './native.ts';
-import { isRunnable, runnableScripts, runScript, type ScriptResult } from './scripts.ts';
-import { readSettings } from './settings.ts';
-import type { Supervisor } from './supervise/supervisor.ts';
-import type { Context } from './waiting.ts';
+import { Children } from '../children.ts';
+import { parseArguments, type Options } from '../cli.ts';
+import { EnvStore } from '../env-store.ts';
+import { killAllProcesses } from '../kill-all.ts';
+import * as log from '../log.ts';
+import { runMainCommand } from '../main-command.ts';
+import { loadNative, type Native } from '../native.ts';
+import { isRunnable, runnableScripts, runScript, type ScriptResult } from '../scripts.ts';
+import { readSettings } from '../settings.ts';
+import type { Supervisor } from '../supervise/supervisor.ts';
+import type { Context } from '../waiting.ts';
 
 declare const MY_INIT_VERSION: string;
 
@@ -30,7 +30,7 @@ const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 const EXIT_ABORTED = 2;
 
-async function main(args: string[]): Promise<number> {
+async function runToExit(args: string[]): Promise<number> {
   const parsed = parseArguments(args);
   switch (parsed.kind) {
     case 'help':
@@ -156,7 +156,7 @@ function startServices(env: ReadonlyMap<string, string>, context: Context, nativ
   }
   const { settings } = context;
   // Loaded here, not at start: with --skip-runit or a plain `my_init -- CMD` start-up does not pay for chokidar.
-  const { Supervisor } = require('./supervise/supervisor.ts') as typeof import('./supervise/supervisor.ts');
+  const { Supervisor } = require('../supervise/supervisor.ts') as typeof import('../supervise/supervisor.ts');
   const supervisor = new Supervisor(SERVICE_DIRECTORY, {
     children: context.children,
     native,
@@ -234,15 +234,18 @@ async function runShutdownScripts(
   return overall;
 }
 
-// Something keeps the event loop alive while we wait on signals alone.
-const keepAlive = setInterval(() => {}, 1 << 30);
-main(process.argv.slice(2)).then(
-  (code) => {
-    clearInterval(keepAlive);
-    process.exit(code);
-  },
-  (error: unknown) => {
-    log.error(`Internal error, please report it: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(EXIT_FAILURE);
-  },
-);
+/** The init's own entry: runs until stopped, then exits with the code it ends with. */
+export function main(args: string[]): void {
+  // Something keeps the event loop alive while we wait on signals alone.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  runToExit(args).then(
+    (code) => {
+      clearInterval(keepAlive);
+      process.exit(code);
+    },
+    (error: unknown) => {
+      log.error(`Internal error, please report it: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      process.exit(EXIT_FAILURE);
+    },
+  );
+}

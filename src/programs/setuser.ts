@@ -4,8 +4,8 @@
 // environment) left as it is.
 import { readFileSync } from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
-import { resolveExecutable, SpawnError } from './children.ts';
-import { writeStderr } from './log.ts';
+import { resolveExecutable, SpawnError } from '../children.ts';
+import { writeStderr } from '../log.ts';
 
 interface PasswdEntry {
   name: string;
