@@ -1,0 +1,176 @@
+// Differential tests: one case runs once with Debian's runit program and once
+// with ours (the same executable under the program's name), each in a fresh
+// copy of the same working directory, and everything observable is compared:
+// stdout, stderr, the exit code or signal, and the files left behind. Only
+// what differs by nature (pids, times, TAI64N stamps, the scratch path) is
+// normalized, and each case says which.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import {
+  lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+export const BINARY = join(ROOT, 'dist', 'my_init');
+
+/** Where Debian's runit package puts each program (personalities are links to chpst, named as runit's docs name them). */
+const REAL: Record<string, string> = {
+  chpst: '/usr/bin/chpst', envdir: '/usr/bin/chpst', envuidgid: '/usr/bin/chpst', pgrphack: '/usr/bin/chpst',
+  setlock: '/usr/bin/chpst', setuidgid: '/usr/bin/chpst', softlimit: '/usr/bin/chpst',
+  svlogd: '/usr/bin/svlogd', sv: '/usr/bin/sv', runsv: '/usr/bin/runsv', runsvdir: '/usr/bin/runsvdir',
+  'update-service': '/usr/sbin/update-service',
+};
+
+export type Side = 'real' | 'ours';
+
+/** A file as left behind: a directory, a link, or content with its mode. */
+export type Entry = { kind: 'dir'; mode: number } | { kind: 'link'; target: string } | { kind: 'file'; mode: number; content: string };
+
+export interface Outcome {
+  stdout: string;
+  stderr: string;
+  /** Exit code, or null when a signal ended it. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Every path under the working directory, relative to it, sorted. */
+  files: Record<string, Entry>;
+}
+
+/** What a case may do while the program runs. */
+export interface Running {
+  readonly dir: string;
+  readonly side: Side;
+  readonly pid: number;
+  write(text: string | Buffer): Promise<void>;
+  signal(name: NodeJS.Signals): void;
+  /** Polls (every 10 ms) until `check` holds; fails the case after `timeoutMs`. */
+  until(check: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+  /** Closes the program's stdin. */
+  end(): void;
+}
+
+export interface Case {
+  /** The program's name, as runit installs it (the link our side runs under). */
+  program: string;
+  args: string[];
+  /** Written to stdin, which is then closed (unless `during` is given: it writes and ends). */
+  stdin?: string | Buffer;
+  env?: Record<string, string>;
+  /** Fills the working directory (the program's cwd) before each run. */
+  setup?: (dir: string) => void;
+  during?: (run: Running) => Promise<void>;
+  /** Applied to stdout, stderr and file contents and names, after the scratch path became $DIR. */
+  normalize?: (text: string) => string;
+  /** Leave these paths (relative, exact or ending in /) out of the comparison. */
+  ignoreFiles?: (path: string) => boolean;
+  timeoutMs?: number;
+}
+
+const BASE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
+
+/** Runs the case once on one side. */
+export async function runSide(c: Case, side: Side): Promise<Outcome> {
+  const scratch = mkdtempSync(join(tmpdir(), `differential-${side}-`));
+  try {
+    const dir = join(scratch, 'work');
+    const bin = join(scratch, 'bin');
+    mkdirSync(dir);
+    mkdirSync(bin);
+    c.setup?.(dir);
+    const target = side === 'real' ? REAL[c.program] : BINARY;
+    if (target === undefined) throw new Error(`no Debian program is known for ${c.program}`);
+    const executable = join(bin, c.program);
+    symlinkSync(target, executable);
+    const outcome = await execute(c, side, executable, dir);
+    const normalize = (text: string): string => (c.normalize ?? ((t) => t))(text.replaceAll(dir, '$DIR').replaceAll(scratch, '$SCRATCH'));
+    return {
+      stdout: normalize(outcome.stdout),
+      stderr: normalize(outcome.stderr),
+      code: outcome.code,
+      signal: outcome.signal,
+      files: snapshot(dir, normalize, c.ignoreFiles ?? (() => false)),
+    };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function execute(c: Case, side: Side, executable: string, dir: string): Promise<Omit<Outcome, 'files'>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(executable, c.args, { cwd: dir, env: { ...BASE_ENV, ...c.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('latin1')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('latin1')));
+    child.stdin.on('error', () => {}); // A program that exits without reading its stdin.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${side} ${c.program} ${c.args.join(' ')}: still running after ${c.timeoutMs ?? 10_000} ms`));
+    }, c.timeoutMs ?? 10_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, code, signal });
+    });
+    const running: Running = {
+      dir,
+      side,
+      pid: child.pid ?? -1,
+      write: (text) => new Promise((done, fail) => child.stdin.write(text, (error) => (error ? fail(error) : done()))),
+      signal: (name) => child.kill(name),
+      end: () => child.stdin.end(),
+      until: async (check, what, timeoutMs = 5000) => {
+        const deadline = Date.now() + timeoutMs;
+        while (!check()) {
+          if (Date.now() > deadline) throw new Error(`${side} ${c.program}: gave up waiting for ${what}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      },
+    };
+    if (c.during) {
+      c.during(running).then(() => running.end(), (error: unknown) => {
+        child.kill('SIGKILL');
+        reject(error);
+      });
+    } else {
+      child.stdin.end(c.stdin ?? '');
+    }
+  });
+}
+
+function snapshot(dir: string, normalize: (text: string) => string, ignore: (path: string) => boolean): Record<string, Entry> {
+  const files: Record<string, Entry> = {};
+  const walk = (relative: string): void => {
+    for (const name of readdirSync(join(dir, relative)).sort()) {
+      const path = relative === '' ? name : `${relative}/${name}`;
+      const full = join(dir, path);
+      const stat = lstatSync(full);
+      const key = normalize(path);
+      if (ignore(key) || (stat.isDirectory() && ignore(`${key}/`))) continue;
+      if (stat.isSymbolicLink()) {
+        files[key] = { kind: 'link', target: normalize(readlinkSync(full)) };
+      } else if (stat.isDirectory()) {
+        files[key] = { kind: 'dir', mode: stat.mode & 0o7777 };
+        walk(path);
+      } else {
+        const content = stat.isFile() ? readFileSync(full).toString('latin1') : `<${stat.isFIFO() ? 'fifo' : 'special'}>`;
+        files[key] = { kind: 'file', mode: stat.mode & 0o7777, content: normalize(content) };
+      }
+    }
+  };
+  walk('');
+  return Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Runs both sides (one after the other: a case may use fixed paths) and asserts that they agree. */
+export async function assertSameAsRunit(c: Case): Promise<Outcome> {
+  const real = await runSide(c, 'real');
+  const ours = await runSide(c, 'ours');
+  assert.deepEqual(ours, real, `${c.program} ${c.args.join(' ')}: ours differs from Debian's`);
+  return ours;
+}
+
+/** TAI64N labels (`@4000…` with 24 hex digits) as svlogd writes them, in names and in lines. */
+export const normalizeTai64n = (text: string): string => text.replace(/@[0-9a-f]{24}/g, '@TAI64N');
