@@ -1,0 +1,512 @@
+// One log directory: its lock, its config, `current` and its rotation to
+// `@<tai64n>.s` (or `.u` while a processor works on it), the processor, and
+// the output buffer svlogd keeps for it. File names, modes and messages are
+// svlogd 2.1.2's; see svlogd(8) and the steps' comments for the order of
+// things, which the files left behind show.
+//
+// svlogd works from inside the directory (fchdir); this engine must not change
+// PID 1's cwd, so it uses the directory's absolute path instead: renaming a log
+// directory under a running logger is the one case that differs.
+import {
+  accessSync, chmodSync, closeSync, constants, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync,
+  readFileSync, renameSync, statSync, unlinkSync, writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { Child, Children, ExitStatus } from '../children.ts';
+import type { Options } from './arguments.ts';
+import { defaultConfig, parseConfig, type DirectoryConfig } from './config.ts';
+import { errorText } from './error-text.ts';
+import { sleep, type Gate } from './gate.ts';
+import { now, tai64nLabel } from './timestamp.ts';
+
+/** djb's open_read, open_append and open_trunc. */
+const OPEN_READ = constants.O_RDONLY | constants.O_NONBLOCK;
+const OPEN_APPEND = constants.O_WRONLY | constants.O_NONBLOCK | constants.O_APPEND | constants.O_CREAT;
+const OPEN_TRUNC = constants.O_WRONLY | constants.O_NONBLOCK | constants.O_TRUNC | constants.O_CREAT;
+/** djb's buffer writes a large put straight through in pieces of at least this. */
+const BUFFER_OUTSIZE = 8192;
+const PAUSE_MS = 3000;
+const NEWLINE = 0x0a;
+
+/** What a directory needs from the logger that owns it. */
+export interface DirectoryContext {
+  readonly options: Options;
+  readonly gate: Gate;
+  readonly children: Children;
+  readonly env: ReadonlyMap<string, string>;
+  /** One stderr line, without its newline. */
+  warn(line: string | Buffer): void;
+  /** The rotation deadlines changed. */
+  deadlinesChanged(): void;
+  /** flock(LOCK_EX | LOCK_NB): false when another process holds it. */
+  lock(fd: number): boolean;
+}
+
+const microsecondsNow = (): number => {
+  const instant = now();
+  return instant.seconds * 1e6 + (instant.nanoseconds - 500) / 1000;
+};
+
+export class LogDirectory {
+  /** As given on the command line: every message names it so. */
+  readonly name: string;
+  private readonly path: string;
+  private readonly context: DirectoryContext;
+  isOpen = false;
+  config: DirectoryConfig = defaultConfig();
+  /** Bytes in current. */
+  private size = 0;
+  private current = -1;
+  private lock = -1;
+  private readonly buffer: Buffer;
+  private buffered = 0;
+  /** The last line's verdicts: `+`/`-` for the log, `e`/`E` for stderr (svlogd keeps the latter across a reload). */
+  match = 0x2b;
+  matchError = 0;
+  /** When (µs since the epoch) current is due to rotate by age. */
+  rotateAt = 0;
+  /** The rotated file the processor works on (`@….u`). */
+  private saved = '';
+  private processor: Child | null = null;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(name: string, path: string, context: DirectoryContext) {
+    this.name = name;
+    this.path = path;
+    this.context = context;
+    this.buffer = Buffer.alloc(context.options.bufferLength);
+  }
+
+  private get verbose(): boolean {
+    return this.context.options.verbose > 0;
+  }
+
+  private info(text: string): void {
+    if (this.verbose) this.context.warn(`svlogd: info: ${text}`);
+  }
+
+  private warnErrno(what: string, error: unknown, subject = this.name): void {
+    this.context.warn(`svlogd: warning: ${what}: ${subject}: ${errorText(error)}`);
+  }
+
+  private file(name: string): string {
+    return join(this.path, name);
+  }
+
+  /** logdir_open: false when the directory cannot be used (the warning is given). */
+  open(): boolean {
+    let directory: number;
+    try {
+      directory = openSync(this.path, OPEN_READ);
+    } catch (error) {
+      this.warnErrno('unable to open log directory', error);
+      return false;
+    }
+    try {
+      if (!fstatSync(directory).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+      accessSync(this.path, constants.X_OK);
+    } catch (error) {
+      closeSync(directory);
+      this.info(`close: ${this.name}`);
+      this.warnErrno('unable to change directory', error);
+      return false;
+    }
+    closeSync(directory);
+    try {
+      this.lock = openSync(this.file('lock'), OPEN_APPEND, 0o600);
+      if (!this.tryLock(this.lock)) throw Object.assign(new Error('locked'), { code: 'EAGAIN' });
+    } catch (error) {
+      if (this.lock >= 0) closeSync(this.lock);
+      this.lock = -1;
+      this.info(`close: ${this.name}`);
+      this.warnErrno('unable to lock directory', error);
+      return false;
+    }
+
+    this.size = 0;
+    this.match = 0x2b;
+    // A processor started before a reload is forgotten, as svlogd forgets its pid.
+    this.processor = null;
+    this.wakeIdleWaiters();
+    this.readConfig();
+
+    let appending = false;
+    try {
+      const stat = statSync(this.file('current'));
+      if (stat.size > 0 && (stat.mode & 0o100) === 0) {
+        // Not marked finished (0744): a logger died while writing it. Keep it as `.u`.
+        this.saved = this.freshName('u');
+        this.retrying('unable to rename current', () => renameSync(this.file('current'), this.file(this.saved)));
+        this.removeOldest();
+      } else {
+        this.size = stat.size;
+        appending = true;
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        // svlogd leaves the lock held here (its logdir_close stops before closing it).
+        this.info(`close: ${this.name}`);
+        this.warnErrno('unable to stat current', error);
+        return false;
+      }
+    }
+    this.isOpen = true;
+    this.openCurrent(appending);
+    return true;
+  }
+
+  private tryLock(fd: number): boolean {
+    return this.context.lock(fd);
+  }
+
+  private readConfig(): void {
+    let text: Buffer | null = null;
+    try {
+      text = readFileSync(this.file('config'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.warnErrno('unable to read config', error);
+    }
+    this.config = defaultConfig();
+    if (text === null) return;
+    this.info(`read: ${this.name}/config`);
+    const { config, warnings } = parseConfig(text);
+    for (const warning of warnings) this.context.warn(warning);
+    this.config = config;
+    if (config.ageMax > 0) this.rotateAt = microsecondsNow() + config.ageMax * 1e6;
+  }
+
+  /** Opens current for appending, mode 0644 while written; svlogd retries every 3 s until it can. */
+  private openCurrent(appending: boolean): void {
+    this.context.gate.run(() => {
+      try {
+        this.current = openSync(this.file('current'), OPEN_APPEND, 0o600);
+        fchmodSync(this.current, 0o644);
+      } catch (error) {
+        this.pause('unable to open current', error, () => this.openCurrent(appending));
+        return;
+      }
+      this.info(`${appending ? 'append' : 'new'}: ${this.name}/current`);
+    });
+  }
+
+  /** svlogd's pause: a warning, 3 s in which nothing happens, then the step again. */
+  private pause(what: string, error: unknown, again: () => void): void {
+    this.context.warn(`svlogd: pausing: ${what}: ${this.name}: ${errorText(error)}`);
+    this.context.gate.block(sleep(PAUSE_MS));
+    this.context.gate.run(again);
+  }
+
+  /**
+   * A step svlogd repeats until it works (rename, chmod, fsync). Those fail
+   * only when the directory is broken under the logger; the engine warns once
+   * and goes on rather than spinning.
+   */
+  private retrying(what: string, step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      this.context.warn(`svlogd: pausing: ${what}: ${this.name}: ${errorText(error)}`);
+    }
+  }
+
+  /** A TAI64N name not yet taken in the directory. */
+  private freshName(suffix: 'u' | 's'): string {
+    for (;;) {
+      const name = `${tai64nLabel(now())}.${suffix}`;
+      if (statSync(this.file(name), { throwIfNoEntry: false }) === undefined) return name;
+    }
+  }
+
+  /** logdir_close: flushes, marks current finished (0744), lets go of the lock. */
+  close(): void {
+    this.context.gate.run(() => {
+      if (!this.isOpen) return;
+      this.info(`close: ${this.name}`);
+      this.isOpen = false;
+      this.flush();
+      this.context.gate.run(() => {
+        if (this.current >= 0) {
+          this.retrying('unable to fsync current logfile', () => fsyncSync(this.current));
+          this.retrying('unable to set mode of current', () => fchmodSync(this.current, 0o744));
+          closeSync(this.current);
+          this.current = -1;
+        }
+        if (this.lock >= 0) closeSync(this.lock);
+        this.lock = -1;
+      });
+    });
+  }
+
+  // The output buffer, as djb's buffer_put / buffer_PUTC / buffer_flush: where
+  // writes split decides where a size rotation falls, so it is copied exactly.
+
+  put(bytes: Uint8Array): void {
+    const capacity = this.buffer.length;
+    let rest = bytes;
+    if (rest.length > capacity - this.buffered) {
+      this.flush();
+      let piece = Math.max(capacity, BUFFER_OUTSIZE);
+      while (rest.length > capacity) {
+        if (piece > rest.length) piece = rest.length;
+        this.writeAll(Buffer.from(rest.subarray(0, piece)));
+        rest = rest.subarray(piece);
+      }
+    }
+    this.buffer.set(rest, this.buffered);
+    this.buffered += rest.length;
+  }
+
+  putByte(byte: number): void {
+    if (this.buffered < this.buffer.length) this.buffer[this.buffered++] = byte;
+    else this.put(Uint8Array.of(byte));
+  }
+
+  flush(): void {
+    if (this.buffered === 0) return;
+    const bytes = Buffer.from(this.buffer.subarray(0, this.buffered));
+    this.buffered = 0;
+    this.writeAll(bytes);
+  }
+
+  /** allwrite over svlogd's buffer_pwrite: each write stops at the size limit, and a full current rotates. */
+  private writeAll(bytes: Buffer, from = 0): void {
+    const gate = this.context.gate;
+    const later = (offset: number): void => gate.run(() => this.writeAll(bytes, offset));
+    let offset = from;
+    while (offset < bytes.length) {
+      if (gate.blocked) return later(offset);
+      let length = bytes.length - offset;
+      const { sizeMax } = this.config;
+      if (sizeMax > 0) {
+        if (this.size >= sizeMax) {
+          this.rotate();
+          if (gate.blocked) return later(offset);
+        }
+        length = Math.min(length, Math.max(sizeMax - this.size, 0));
+      }
+      let written: number;
+      try {
+        written = writeSync(this.current, bytes, offset, length);
+      } catch (error) {
+        if (this.freeSpace(error)) continue;
+        this.pause('unable to write to current', error, () => this.writeAll(bytes, offset));
+        return;
+      }
+      this.size += written;
+      offset += written;
+      const lineMax = this.context.options.lineMax;
+      if (sizeMax > 0 && written > 0 && bytes[offset - 1] === NEWLINE && sizeMax >= lineMax && this.size >= sizeMax - lineMax) {
+        this.rotate();
+      }
+    }
+  }
+
+  /** A full disk: with N below n, delete the oldest rotated file while more than N remain. True: write again at once. */
+  private freeSpace(error: unknown): boolean {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOSPC' || this.config.countMin >= this.config.countMax) return false;
+    let count = 0;
+    let oldest = 'A';
+    for (const name of this.listDirectory('unable to read directory, want remove old logfile')) {
+      if (name[0] !== '@' || name.length !== 27) continue;
+      count++;
+      if (name < oldest) oldest = name;
+    }
+    if (count <= this.config.countMin || oldest[0] !== '@') return false;
+    this.context.warn(`svlogd: warning: out of disk space, delete: ${this.name}/${oldest}`);
+    try {
+      unlinkSync(this.file(oldest));
+      return true;
+    } catch (unlinkError) {
+      this.warnErrno('unable to unlink oldest logfile', unlinkError);
+      return false;
+    }
+  }
+
+  private listDirectory(failure: string): string[] {
+    try {
+      return readdirSync(this.path);
+    } catch (error) {
+      this.warnErrno(failure, error);
+      return [];
+    }
+  }
+
+  /** current becomes `@<now>.s` (or `.u` for the processor), mode 0744; a new current starts. */
+  rotate(): void {
+    const gate = this.context.gate;
+    gate.run(() => {
+      if (!this.isOpen) {
+        this.config.ageMax = 0;
+        return;
+      }
+      if (this.processor !== null) {
+        // svlogd blocks here until the previous processor has succeeded.
+        gate.block(this.idle());
+        gate.run(() => this.rotate());
+        return;
+      }
+      this.saved = this.freshName(this.config.processor === '' ? 's' : 'u');
+      const at = microsecondsNow();
+      if (this.config.ageMax > 0 && this.rotateAt < at) {
+        this.rotateAt = at + this.config.ageMax * 1e6;
+        this.context.deadlinesChanged();
+      }
+      if (this.size === 0) return;
+      this.flush();
+      gate.run(() => this.renameCurrent());
+    });
+  }
+
+  private renameCurrent(): void {
+    this.retrying('unable to fsync current logfile', () => fsyncSync(this.current));
+    this.retrying('unable to set mode of current', () => fchmodSync(this.current, 0o744));
+    closeSync(this.current);
+    this.current = -1;
+    this.info(`rename: ${this.name}/current ${this.saved} ${this.size}`);
+    this.retrying('unable to rename current', () => renameSync(this.file('current'), this.file(this.saved)));
+    this.size = 0;
+    this.openCurrent(false);
+    // svlogd prints nothing when it opens the new current here.
+    this.removeOldest();
+    this.startProcessor();
+  }
+
+  /** One oldest rotated file goes when there are more than n; processor leftovers (`.t`) always go. */
+  private removeOldest(): void {
+    let count = 0;
+    let oldest = 'A';
+    for (const name of this.listDirectory('unable to read directory')) {
+      if (name[0] !== '@' || name.length !== 27) continue;
+      if (name[26] === 't') {
+        try {
+          unlinkSync(this.file(name));
+        } catch (error) {
+          this.warnErrno('unable to unlink processor leftover', error, name);
+        }
+        continue;
+      }
+      count++;
+      // The `.u` waiting for its processor is never the one to go, whatever the clock did.
+      if (name < oldest && (this.saved[26] !== 'u' || this.saved !== name)) oldest = name;
+    }
+    if (this.config.countMax > 0 && count > this.config.countMax) {
+      this.info(`delete: ${this.name}/${oldest}`);
+      if (oldest[0] === '@') {
+        try {
+          unlinkSync(this.file(oldest));
+        } catch (error) {
+          this.warnErrno('unable to unlink oldest logfile', error);
+        }
+      }
+    }
+  }
+
+  /** `sh -c processor` with the rotated file on 0, `.t` on 1, state on 4, newstate on 5, in the directory. */
+  private startProcessor(): void {
+    if (this.config.processor === '') return;
+    if (this.processor !== null) {
+      this.context.warn(`svlogd: warning: processor already running: ${this.name}`);
+      return;
+    }
+    this.info(`processing: ${this.name}/${this.saved}`);
+    const opened: number[] = [];
+    const fail = (what: string, error: unknown): void => {
+      for (const fd of opened) closeSync(fd);
+      // In svlogd this is the forked child dying with 111: a failed processor, started again.
+      this.context.warn(`svlogd: fatal: ${what}: ${this.name}: ${errorText(error)}`);
+      this.watchProcessor({ pid: -1, exited: new Promise((resolve) => setImmediate(() => resolve({ code: 111, signal: null, raw: 111 << 8 }))) });
+    };
+    const open = (what: string, name: string, flags: number): number | null => {
+      try {
+        const fd = openSync(this.file(name), flags, 0o644);
+        opened.push(fd);
+        return fd;
+      } catch (error) {
+        fail(what, error);
+        return null;
+      }
+    };
+    const input = open('unable to open input for processor', this.saved, OPEN_READ);
+    if (input === null) return;
+    const output = open('unable to open output for processor', `${this.saved.slice(0, 26)}t`, OPEN_TRUNC);
+    if (output === null) return;
+    let state: number | null;
+    try {
+      state = openSync(this.file('state'), OPEN_READ);
+      opened.push(state);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return fail('unable to open state for processor', error);
+      const created = open('unable to create empty state for processor', 'state', OPEN_TRUNC);
+      if (created === null) return;
+      state = open('unable to open state for processor', 'state', OPEN_READ);
+      if (state === null) return;
+    }
+    const newState = open('unable to open newstate for processor', 'newstate', OPEN_TRUNC);
+    if (newState === null) return;
+    let child: Child;
+    try {
+      child = this.context.children.spawn({
+        file: '/bin/sh',
+        argv: ['sh', '-c', this.config.processor],
+        env: this.context.env,
+        cwd: this.path,
+        stdio: [input, output, 2, -1, state, newState],
+      });
+    } catch (error) {
+      return fail('unable to run processor', error);
+    } finally {
+      // The child has its copies; an fd left open here would leak one per rotation.
+      for (const fd of opened.splice(0)) closeSync(fd);
+    }
+    this.watchProcessor(child);
+  }
+
+  private watchProcessor(child: Child): void {
+    this.processor = child;
+    void child.exited.then((status) => {
+      if (this.processor !== child) return; // forgotten by a reload
+      this.info('sigchild received.');
+      this.processor = null;
+      this.processorFinished(status);
+    });
+  }
+
+  /** processorstop: the `.t` becomes `.s` (0744), the `.u` goes, newstate becomes state; a failure starts it again. */
+  private processorFinished(status: ExitStatus): void {
+    if (!this.isOpen) return this.wakeIdleWaiters();
+    // svlogd reads the exit code only: a processor killed by a signal counts as a success.
+    if (((status.raw >> 8) & 0xff) !== 0) {
+      this.context.warn(`svlogd: warning: processor failed, restart: ${this.name}`);
+      try {
+        unlinkSync(this.file(`${this.saved.slice(0, 26)}t`));
+      } catch {
+        // Nothing to clean.
+      }
+      this.startProcessor();
+      if (this.processor === null) this.wakeIdleWaiters();
+      return;
+    }
+    const processed = `${this.saved.slice(0, 26)}s`;
+    this.retrying('unable to rename processed', () => renameSync(this.file(`${this.saved.slice(0, 26)}t`), this.file(processed)));
+    this.retrying('unable to set mode of processed', () => chmodSync(this.file(processed), 0o744));
+    try {
+      unlinkSync(this.file(this.saved));
+    } catch {
+      this.context.warn(`svlogd: warning: unable to unlink: ${this.name}/${this.saved}`);
+    }
+    this.retrying('unable to rename state', () => renameSync(this.file('newstate'), this.file('state')));
+    this.info(`processed: ${this.name}/${processed}`);
+    this.wakeIdleWaiters();
+  }
+
+  /** Resolves once no processor runs for this directory. */
+  idle(): Promise<void> {
+    if (this.processor === null) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private wakeIdleWaiters(): void {
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+}
