@@ -69,6 +69,8 @@ export class LogDirectory {
   private saved = '';
   private processor: Child | null = null;
   private idleWaiters: (() => void)[] = [];
+  /** svlogd learns a directory's name only once its lock is taken: until then its messages name none. */
+  private named = false;
 
   constructor(name: string, path: string, context: DirectoryContext) {
     this.name = name;
@@ -107,7 +109,7 @@ export class LogDirectory {
       accessSync(this.path, constants.X_OK);
     } catch (error) {
       closeSync(directory);
-      this.info(`close: ${this.name}`);
+      this.info(`close: ${this.named ? this.name : ''}`);
       this.warnErrno('unable to change directory', error);
       return false;
     }
@@ -118,10 +120,11 @@ export class LogDirectory {
     } catch (error) {
       if (this.lock >= 0) closeSync(this.lock);
       this.lock = -1;
-      this.info(`close: ${this.name}`);
+      this.info(`close: ${this.named ? this.name : ''}`);
       this.warnErrno('unable to lock directory', error);
       return false;
     }
+    this.named = true;
 
     this.size = 0;
     this.match = 0x2b;
@@ -151,7 +154,7 @@ export class LogDirectory {
       }
     }
     this.isOpen = true;
-    this.openCurrent(appending);
+    this.openCurrent(appending ? 'append' : 'new');
     return true;
   }
 
@@ -175,17 +178,17 @@ export class LogDirectory {
     if (config.ageMax > 0) this.rotateAt = microsecondsNow() + config.ageMax * 1e6;
   }
 
-  /** Opens current for appending, mode 0644 while written; svlogd retries every 3 s until it can. */
-  private openCurrent(appending: boolean): void {
+  /** Opens current for appending, mode 0644 while written; svlogd retries every 3 s until it can. `said`: the -v line (none after a rotation). */
+  private openCurrent(said: 'append' | 'new' | null): void {
     this.context.gate.run(() => {
       try {
         this.current = openSync(this.file('current'), OPEN_APPEND, 0o600);
         fchmodSync(this.current, 0o644);
       } catch (error) {
-        this.pause('unable to open current', error, () => this.openCurrent(appending));
+        this.pause(said === null ? 'unable to create new current' : 'unable to open current', error, () => this.openCurrent(said));
         return;
       }
-      this.info(`${appending ? 'append' : 'new'}: ${this.name}/current`);
+      if (said !== null) this.info(`${said}: ${this.name}/current`);
     });
   }
 
@@ -366,8 +369,7 @@ export class LogDirectory {
     this.info(`rename: ${this.name}/current ${this.saved} ${this.size}`);
     this.retrying('unable to rename current', () => renameSync(this.file('current'), this.file(this.saved)));
     this.size = 0;
-    this.openCurrent(false);
-    // svlogd prints nothing when it opens the new current here.
+    this.openCurrent(null);
     this.removeOldest();
     this.startProcessor();
   }

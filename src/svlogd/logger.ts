@@ -187,6 +187,7 @@ export class Logger {
       this.lineComplete = piece[piece.length - 1] === NEWLINE;
       for (let index = 0; index < piece.length; index++) {
         this.consume(piece[index]!);
+        if (this.finishing) return;
         if (this.gate.blocked) {
           if (index + 1 < piece.length) this.queue.unshift(piece.subarray(index + 1));
           return;
@@ -224,6 +225,9 @@ export class Logger {
       this.stamp = Buffer.from(lineStamp(this.options.timestamp as 1 | 2 | 3, now()));
     }
     if (byte === NEWLINE) {
+      // After TERM svlogd reads the rest of the line a byte at a time, and
+      // then, its buffer empty and its exit due, drops that line.
+      if (this.exiting) return this.finish();
       this.dispatch();
       return this.endLine();
     }

@@ -1,0 +1,355 @@
+// svlogd against Debian's runit 2.1.2 svlogd: the same input, signals and
+// directories on both sides; stdout, stderr, exit code and every file left
+// behind (names, modes, contents) must agree. TAI64N labels are normalized
+// (rotated files keep their order through the harness's numbering), and the
+// readable stamps of -tt / -ttt have their digits normalized, their form kept.
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { assertSameAsRunit, normalizeTai64n, runSide, type Case, type Running } from './harness.ts';
+
+const normalizeStamps = (text: string): string =>
+  normalizeTai64n(text)
+    .replace(/\d{4}-\d\d-\d\d_\d\d:\d\d:\d\d\.\d{5} /g, 'YYYY-MM-DD_hh:mm:ss.xxxxx ')
+    .replace(/\d{4}-\d\d-\d\d[T]\d\d:\d\d:\d\d\.\d{5} /g, 'YYYY-MM-DDThh:mm:ss.xxxxx ')
+    // -v names each rotated file's size after its label.
+    .replace(/(@TAI64N\.[su]) \d+/g, '$1 SIZE');
+
+const svlogd = (c: Omit<Case, 'program'>) => assertSameAsRunit({ program: 'svlogd', normalize: normalizeStamps, ...c });
+
+/** Makes the named log directories, each with its config (null: none). */
+const dirs = (layout: Record<string, string | null>) => (dir: string): void => {
+  for (const [name, config] of Object.entries(layout)) {
+    mkdirSync(join(dir, name), { recursive: true });
+    if (config !== null) writeFileSync(join(dir, name, 'config'), config);
+  }
+};
+
+const lines = (count: number, make = (i: number) => `line ${i} ${'x'.repeat(i % 17)}`): string =>
+  Array.from({ length: count }, (_, i) => `${make(i + 1)}\n`).join('');
+
+const read = (run: Running, path: string): string => {
+  try {
+    return readFileSync(join(run.dir, path), 'latin1');
+  } catch {
+    return '';
+  }
+};
+const rotated = (run: Running, directory: string): string[] =>
+  existsSync(join(run.dir, directory)) ? readdirSync(join(run.dir, directory)).filter((name) => name.startsWith('@')) : [];
+
+// ---- the command line -------------------------------------------------------
+
+test('usage: no directory, -V, an unknown option, a missing argument, a bad -r, -b not above -l', async () => {
+  for (const args of [[], ['-V'], ['-x', 'd'], ['-l'], ['-tvb'], ['-r', '', 'd'], ['-r', 'ab', 'd'], ['-l', '2000', 'd'], ['-b', '1000', 'd'], ['-b', '0', '-l', '1024', 'd'], ['-ttt', '--']]) {
+    const outcome = await svlogd({ args, setup: dirs({ d: null }) });
+    assert.equal(outcome.code, 111, `svlogd ${args.join(' ')}`);
+  }
+});
+
+test('options: grouped and attached letters, -- before the directories, -l and -b with garbage read as defaults', async () => {
+  for (const args of [['-tv', 'd'], ['-lfoo', 'd'], ['-b', 'x', 'd'], ['--', 'd'], ['-l', '0', '-b', '0', 'd']]) {
+    await svlogd({ args, stdin: 'foo\nbar\n', setup: dirs({ d: null }) });
+  }
+});
+
+// ---- svlogd.check, runit's own test ----------------------------------------
+
+test('svlogd.check: a new directory, appending to it, -r: -R fb', async () => {
+  await svlogd({ args: ['d'], stdin: 'foo\n', setup: dirs({ d: null }) });
+  await svlogd({
+    args: ['d'], stdin: 'bar\nbaz\n',
+    setup: (dir) => {
+      dirs({ d: null })(dir);
+      writeFileSync(join(dir, 'd', 'current'), 'foo\n', { mode: 0o744 });
+      chmodSync(join(dir, 'd', 'current'), 0o744);
+    },
+  });
+  await svlogd({ args: ['-r:', '-R', 'fb', 'd'], stdin: 'foo\nbar\nbaz\n', setup: dirs({ d: null }) });
+});
+
+test('svlogd.check: t2 rotates a non-empty current after two seconds', async () => {
+  await svlogd({
+    args: ['d'],
+    setup: dirs({ d: 't2\n' }),
+    during: async (run) => {
+      await run.write('foo\n');
+      await run.until(() => rotated(run, 'd').length === 1, 'the rotation by age', 8000);
+    },
+  });
+});
+
+// ---- current, .u, modes ------------------------------------------------------
+
+test('a current not marked finished (no x bit) is kept as @….u, an empty one is reused', async () => {
+  await svlogd({
+    args: ['-v', 'd'], stdin: 'new\n',
+    setup: (dir) => {
+      dirs({ d: null })(dir);
+      writeFileSync(join(dir, 'd', 'current'), 'interrupted\n');
+      chmodSync(join(dir, 'd', 'current'), 0o644);
+    },
+  });
+  await svlogd({
+    args: ['-v', 'd'], stdin: 'new\n',
+    setup: (dir) => {
+      dirs({ d: null })(dir);
+      writeFileSync(join(dir, 'd', 'current'), '');
+    },
+  });
+});
+
+test('input: a last line without newline is dropped, empty lines kept, bytes outside ASCII replaced only with -r/-R', async () => {
+  await svlogd({ args: ['d'], stdin: 'foo\n\nbar\nbaz', setup: dirs({ d: null }) });
+  await svlogd({ args: ['d'], stdin: Buffer.from('tab\there\x01\x7f\xff\n'), setup: dirs({ d: null }) });
+  await svlogd({ args: ['-r', '?', 'd'], stdin: Buffer.from('tab\there\x01\x7f\xff\n'), setup: dirs({ d: null }) });
+  await svlogd({ args: ['-R', ' a', 'd'], stdin: Buffer.from('a tab\there\xc3\xa9\n'), setup: dirs({ d: null }) });
+  await svlogd({ args: ['-R', 'a', '-r', '#', 'd'], stdin: 'banana\n', setup: dirs({ d: null }) });
+  await svlogd({ args: ['-r', '#', '-R', 'a', 'd'], stdin: 'banana\n', setup: dirs({ d: null }) });
+});
+
+test('timestamps: -t (TAI64N), -tt, -ttt, and more t is -ttt', async () => {
+  for (const flag of ['-t', '-tt', '-ttt', '-tttt']) {
+    const outcome = await svlogd({ args: [flag, 'd'], stdin: 'one\ntwo\n', setup: dirs({ d: null }) });
+    const current = outcome.files['d/current'];
+    assert.ok(current?.kind === 'file' && /^(@TAI64N|YYYY-MM-DD[_T]hh:mm:ss\.xxxxx) one\n/.test(current.content), `${flag}: ${JSON.stringify(current)}`);
+  }
+});
+
+test('-l: long lines are kept whole in the log, matched and alerted by their first len bytes', async () => {
+  await svlogd({
+    args: ['-l', '5', '-b', '20', 'd'],
+    stdin: 'short\nexactly5\n12345\nthis is a much longer line than twenty bytes\nabcd\n',
+    setup: dirs({ d: 'e*\n-this*\n' }),
+  });
+  await svlogd({ args: ['-t', '-l', '5', '-b', '6', 'd'], stdin: 'abcdefghijklmnopqrstuvwxyz\n', setup: dirs({ d: 'e*\n' }) });
+});
+
+// ---- config -----------------------------------------------------------------
+
+test('config s and n: rotation by size keeps every byte in order, n old files at most', async () => {
+  await svlogd({ args: ['d'], stdin: lines(60), setup: dirs({ d: 's200\nn3\n' }) });
+  await svlogd({ args: ['-l', '10', '-b', '20', 'd'], stdin: lines(100), setup: dirs({ d: 's1k\nn3\n' }) });
+  await svlogd({ args: ['-l', '20', '-b', '30', 'd'], stdin: lines(40), setup: dirs({ d: 's150\nn0\n' }) });
+  await svlogd({ args: ['d'], stdin: lines(40), setup: dirs({ d: 's0\n' }) });
+  await svlogd({ args: ['-l', '5', '-b', '10', 'd'], stdin: lines(30), setup: dirs({ d: 's\nn2\n' }) });
+});
+
+test('config: comments, blank lines, unknown letters, a last line of one character, N, suffixes', async () => {
+  await svlogd({ args: ['d'], stdin: lines(20), setup: dirs({ d: '# comment\n\nzzz\nN2\ns1m\nt1h\nn5\n-' }) });
+  await svlogd({ args: ['d'], stdin: lines(20), setup: dirs({ d: '-*\n+line 1*' }) });
+  await svlogd({ args: ['-l', '30', '-b', '40', 'd'], stdin: lines(30), setup: dirs({ d: 's100k\ns200\nn2\n' }) });
+});
+
+test('config p: the prefix goes before each line, after the stamp, in the log and on stderr', async () => {
+  await svlogd({ args: ['-tt', 'd'], stdin: 'foo\nbar\n', setup: dirs({ d: 'pweb: \ne*\n' }) });
+  await svlogd({ args: ['d'], stdin: 'foo\n', setup: dirs({ d: 'p\n' }) });
+});
+
+test('patterns: + and - select for the log, e and E for stderr, the last match wins', async () => {
+  const input = [
+    '2005-12-18_09:13:50.97618 tcpsvd: info: pid 1977 from 10.4.1.14', 'tcpsvd: warning: x', 'error: disk', 'aaab', 'ab', 'b',
+    'pid', 'foo bar baz', 'foo*', '', 'x+y', 'x++y', 'xxxxy',
+  ].map((line) => `${line}\n`).join('');
+  const configs = [
+    '-*pid*\n', '-*: *: pid *\n', '-*\n+*warning*\n', '-*\n+*: warning: *\ne*error*\n', 'e*\nE*a*\n', '-+a\n', '-+ab\n', '+a+b\n-*\n+a+b\n',
+    '-foo*\n+foo*baz\n', '-*\n+\n', '-x+y\n', '-x\\+y\n', '-*y\n', '-***\n', '-+\n', '-*+\n', '-*:*\n', 'e*\n', 'E*\n',
+  ];
+  for (const config of configs) await svlogd({ args: ['d'], stdin: input, setup: dirs({ d: config }) });
+});
+
+test('patterns see the line after -r/-R replacing, and never the stamp', async () => {
+  await svlogd({ args: ['-t', '-r', '_', 'd'], stdin: 'a\tb\n@4000\nab\n', setup: dirs({ d: '-a_b\n-@*\n' }) });
+});
+
+// ---- the processor -------------------------------------------------------------
+
+test('processor: each rotated file goes through it into @….s; state and newstate on fds 4 and 5', async () => {
+  // Without -v: when svlogd says `sigchild received.` depends on when its reads let the signal in.
+  const outcome = await svlogd({
+    args: ['d'],
+    stdin: lines(30),
+    setup: dirs({ d: 's120\nn20\n!sed "s/^/p: /"; cat <&4 >&5; echo rotation >&5\n' }),
+  });
+  const state = outcome.files['d/state'];
+  assert.ok(state?.kind === 'file' && state.content.split('rotation').length > 3, JSON.stringify(state));
+  const first = outcome.files['d/@TAI64N.s'];
+  assert.ok(first?.kind === 'file' && first.content.startsWith('p: line 1') && first.mode === 0o744, JSON.stringify(first));
+});
+
+test('processor: one that fails is run again on the same file until it succeeds', async () => {
+  const outcome = await svlogd({
+    args: ['d'],
+    stdin: lines(6),
+    setup: dirs({ d: 's60\n!if test -e ../failed-once; then tr a-z A-Z; else : >../failed-once; exit 3; fi\n' }),
+  });
+  assert.match(outcome.stderr, /processor failed, restart: d/);
+});
+
+test('processor: its output, its stderr and its current directory', async () => {
+  await svlogd({ args: ['d'], stdin: lines(8), setup: dirs({ d: 's50\n!echo "$0" >&2; exit 0\n' }) });
+  await svlogd({ args: ['d'], stdin: lines(8), setup: dirs({ d: 's50\n!pwd; echo to-stderr >&2; wc -l\n' }) });
+});
+
+test('processor: after ALRM, then at the end of input, svlogd waits for it', async () => {
+  await svlogd({
+    args: ['d'],
+    setup: dirs({ d: '!sleep 0.3; cat; echo done\n' }),
+    during: async (run) => {
+      await run.write('one\n');
+      await run.until(() => read(run, 'd/current') === 'one\n', 'the first line');
+      run.signal('SIGALRM');
+      await run.until(() => rotated(run, 'd').length > 0, 'the rotation');
+      await run.write('two\n');
+    },
+  });
+});
+
+// ---- UDP ------------------------------------------------------------------------
+
+/** `expected`: how many datagrams Debian's svlogd sends, waited for before comparing. */
+async function udpCase(config: (port: number) => string, input: string, expected: number, args: string[] = ['d']): Promise<void> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((ready) => socket.bind(0, '127.0.0.1', ready));
+  const port = socket.address().port;
+  const received: string[] = [];
+  socket.on('message', (message) => received.push(normalizeStamps(message.toString('latin1'))));
+  try {
+    const c: Case = { program: 'svlogd', args, stdin: input, setup: dirs({ d: config(port) }), normalize: normalizeStamps };
+    const sides: { outcome: Awaited<ReturnType<typeof runSide>>; datagrams: string[] }[] = [];
+    for (const side of ['real', 'ours'] as const) {
+      received.length = 0;
+      const outcome = await runSide(c, side);
+      const deadline = Date.now() + 5000;
+      while (received.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      sides.push({ outcome, datagrams: [...received] });
+    }
+    assert.equal(sides[0]!.datagrams.length, expected, 'datagrams from Debian\'s svlogd');
+    assert.deepEqual(sides[1], sides[0], `udp ${config(port)}: ours differs from Debian's`);
+  } finally {
+    socket.close();
+  }
+}
+
+test('config u: lines go through UDP and to the log; U: through UDP only', async () => {
+  await udpCase((port) => `u127.0.0.1:${port}\n`, 'foo\nbar\n', 2);
+  await udpCase((port) => `U127.0.0.1:${port}\n`, 'foo\nbar\n', 2);
+  await udpCase((port) => `U127.0.0.1:${port}\npudp: \n-*b*\n`, 'foo\nbar\nbaz\nqux\n', 2, ['-tt', 'd']);
+  await udpCase((port) => `u127.0.0.1:${port}\n`, 'a very long line indeed\nshort\n', 2, ['-l', '6', '-b', '10', 'd']);
+  await udpCase((port) => `u127.0.0.1:${port}\nu127.0.0.1:0\n`, 'foo\n', 1);
+});
+
+test('config u/U: a bad address or port is a warning, and U without a good address logs nothing', async () => {
+  for (const config of ['u1.2.3\n', 'u1.2.3.4:0x\n', 'Ufoo\n', 'u\n', 'u1.2.3.4:65536\n']) {
+    await svlogd({ args: ['-v', 'd'], stdin: 'foo\n', setup: dirs({ d: config }) });
+  }
+});
+
+// ---- signals --------------------------------------------------------------------
+
+test('ALRM rotates every non-empty current, and only those', async () => {
+  await svlogd({
+    args: ['-v', 'a', 'b'],
+    setup: dirs({ a: null, b: '-*\n' }),
+    during: async (run) => {
+      await run.write('first\n');
+      await run.until(() => read(run, 'a/current') === 'first\n', 'the first line');
+      run.signal('SIGALRM');
+      await run.until(() => rotated(run, 'a').length === 1, 'the rotation');
+      await run.write('second\n');
+      await run.until(() => read(run, 'a/current') === 'second\n', 'the second line');
+    },
+  });
+});
+
+test('HUP re-reads config and reopens current', async () => {
+  await svlogd({
+    args: ['-v', 'd'],
+    setup: dirs({ d: '-*drop*\n' }),
+    during: async (run) => {
+      await run.write('keep\ndrop this\n');
+      await run.until(() => read(run, 'd/current') === 'keep\n', 'the first lines');
+      writeFileSync(join(run.dir, 'd', 'config'), '-*keep*\npnew: \n');
+      run.signal('SIGHUP');
+      await run.until(() => run.stderr().includes('append: d/current'), 'the reopening');
+      await run.write('keep\ndrop this\n');
+      await run.until(() => read(run, 'd/current').includes('drop'), 'the lines after HUP');
+    },
+  });
+});
+
+test('HUP: when no directory can be opened any more, svlogd exits 111', async () => {
+  await svlogd({
+    args: ['-v', 'd'],
+    setup: dirs({ d: null }),
+    during: async (run) => {
+      await run.write('foo\n');
+      await run.until(() => read(run, 'd/current') === 'foo\n', 'the first line');
+      writeFileSync(join(run.dir, 'other'), '');
+      // Replace the directory by a file: the reopening cannot work.
+      const { renameSync } = await import('node:fs');
+      renameSync(join(run.dir, 'd'), join(run.dir, 'old'));
+      renameSync(join(run.dir, 'other'), join(run.dir, 'd'));
+      run.signal('SIGHUP');
+      await run.until(() => run.stderr().includes('fatal'), 'the fatal message');
+    },
+  }).then((outcome) => assert.equal(outcome.code, 111));
+});
+
+test('TERM after a complete line: svlogd flushes and exits 0', async () => {
+  await svlogd({
+    args: ['-v', 'd'],
+    setup: dirs({ d: null }),
+    during: async (run) => {
+      await run.write('foo\nbar\n');
+      await run.until(() => read(run, 'd/current') === 'foo\nbar\n', 'the lines');
+      run.signal('SIGTERM');
+      await run.until(() => statSync(join(run.dir, 'd', 'current')).mode % 0o1000 === 0o744, 'the end');
+    },
+  });
+});
+
+test('TERM in mid-line: svlogd reads on to the end of that line, drops it, and exits', async () => {
+  await svlogd({
+    args: ['-v', 'd'],
+    setup: dirs({ d: null }),
+    during: async (run) => {
+      await run.write('foo\nbar');
+      await run.until(() => read(run, 'd/current') === 'foo\n', 'the first line');
+      run.signal('SIGTERM');
+      await run.until(() => run.stderr().includes('sigterm received.'), 'the signal');
+      await run.write('baz\nqux\n');
+      await run.until(() => statSync(join(run.dir, 'd', 'current')).mode % 0o1000 === 0o744, 'the end');
+    },
+  });
+});
+
+// ---- several directories, and the errors --------------------------------------
+
+test('several directories: each line goes to every directory whose patterns select it', async () => {
+  await svlogd({
+    args: ['-tt', 'all', 'errors', 'rest'],
+    stdin: 'error: one\ninfo: two\nerror: three\nwarning: four\n',
+    setup: dirs({ all: null, errors: '-*\n+error: *\n', rest: '-error: *\ne*\n' }),
+  });
+});
+
+test('errors: a missing directory, a file, the same directory twice, none usable', async () => {
+  await svlogd({ args: ['missing'], stdin: 'foo\n' });
+  await svlogd({ args: ['-v', 'missing', 'd', 'file', 'd'], stdin: 'foo\n', setup: (dir) => {
+    dirs({ d: null })(dir);
+    writeFileSync(join(dir, 'file'), '');
+  } });
+  await svlogd({ args: ['file', 'file/x'], stdin: 'foo\n', setup: (dir) => writeFileSync(join(dir, 'file'), '') });
+  await svlogd({ args: ['d'], stdin: 'foo\n', setup: (dir) => {
+    dirs({ d: null })(dir);
+    mkdirSync(join(dir, 'd', 'config'));
+  } });
+});
+
+test('verbose: what svlogd says while it opens, rotates, deletes and closes', async () => {
+  const outcome = await svlogd({ args: ['-v', 'd'], stdin: lines(40), setup: dirs({ d: 's150\nn2\n' }) });
+  assert.match(outcome.stderr, /delete: d\/@TAI64N\.s/);
+});
