@@ -6,6 +6,7 @@ import { read, writeSync } from 'node:fs';
 import { Children } from '../children.ts';
 import { loadNative } from '../native.ts';
 import { EXIT_FATAL, parseSvlogdArguments } from '../svlogd/arguments.ts';
+import { errorText } from '../svlogd/error-text.ts';
 import { Logger } from '../svlogd/logger.ts';
 
 function writeErr(bytes: Buffer): void {
@@ -56,7 +57,7 @@ export function main(args: string[]): void {
       if (error) {
         // A non-blocking stdin with nothing in it: look again shortly.
         if (error.code === 'EAGAIN') return void setTimeout(readInput, 20);
-        writeErr(Buffer.from(`svlogd: warning: unable to read standard input: ${error.code}\n`));
+        writeErr(Buffer.from(`svlogd: warning: unable to read standard input: ${errorText(error)}\n`));
         stopped = true;
         void logger.end();
         return;

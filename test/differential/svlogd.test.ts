@@ -190,6 +190,9 @@ test('processor: one that fails is run again on the same file until it succeeds'
 
 test('processor: its output, its stderr and its current directory', async () => {
   await svlogd({ args: ['d'], stdin: lines(8), setup: dirs({ d: 's50\n!echo "$0" >&2; exit 0\n' }) });
+  // Its low fds: 0, 1, 2, 4 and 5, nothing of svlogd's own. (Fds svlogd inherited
+  // pass on to Debian's processor; ours, started by children.ts, gets none of them.)
+  await svlogd({ args: ['d'], stdin: lines(8), setup: dirs({ d: 's50\n!for f in 0 1 2 3 4 5 6 7 8 9; do test -e /proc/$$/fd/$f && echo $f; done >&2; cat\n' }) });
   await svlogd({ args: ['d'], stdin: lines(8), setup: dirs({ d: 's50\n!pwd; echo to-stderr >&2; wc -l\n' }) });
 });
 
@@ -352,4 +355,56 @@ test('errors: a missing directory, a file, the same directory twice, none usable
 test('verbose: what svlogd says while it opens, rotates, deletes and closes', async () => {
   const outcome = await svlogd({ args: ['-v', 'd'], stdin: lines(40), setup: dirs({ d: 's150\nn2\n' }) });
   assert.match(outcome.stderr, /delete: d\/@TAI64N\.s/);
+});
+
+// ---- a full disk ---------------------------------------------------------------
+
+/**
+ * Runs svlogd in a private mount namespace on a 16 KiB tmpfs (gone with the
+ * namespace: nothing is left mounted on the machine) and reports what it left
+ * there: stderr, the exit status, and each file's name, mode and content.
+ * `pauses`: svlogd is expected to pause for good (a write that cannot succeed);
+ * once it has said so, it is killed.
+ */
+async function onFullDisk(side: 'real' | 'ours', config: string, input: string, pauses: boolean): Promise<string> {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync, rmSync, symlinkSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const scratch = mkdtempSync(join(tmpdir(), `svlogd-full-${side}-`));
+  try {
+    const program = join(scratch, 'svlogd');
+    symlinkSync(side === 'real' ? '/usr/bin/svlogd' : join(import.meta.dirname, '..', '..', 'dist', 'my_init'), program);
+    writeFileSync(join(scratch, 'config'), config);
+    writeFileSync(join(scratch, 'input'), input);
+    mkdirSync(join(scratch, 'disk'));
+    const script = `
+      set -e
+      mount -t tmpfs -o size=16k tmpfs disk
+      mkdir disk/d && cp config disk/d/config
+      cd disk
+      ../svlogd d <../input 2>../stderr & pid=$!
+      ${pauses ? 'n=0; until grep -q pausing ../stderr; do n=$((n+1)); [ $n -lt 500 ] || break; sleep 0.02; done; kill -9 $pid' : ''}
+      set +e; wait $pid; echo "exit $?"; set -e
+      for f in d/*; do echo "== $f $(stat -c %a "$f")"; cat "$f"; done
+      echo "== stderr"; cat ../stderr`;
+    const result = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], { cwd: scratch, encoding: 'latin1', timeout: 30_000 });
+    assert.equal(result.status, 0, result.stderr);
+    return normalizeStamps(result.stdout.replaceAll(scratch, '$SCRATCH'));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+test('full disk: with N below n, the oldest rotated files go while more than N remain', async () => {
+  const input = lines(400, (i) => `line ${i} ${'x'.repeat(40)}`);
+  const real = await onFullDisk('real', 's3000\nn5\nN1\n', input, false);
+  assert.match(real, /out of disk space, delete: d\/@TAI64N\.s/);
+  assert.equal(await onFullDisk('ours', 's3000\nn5\nN1\n', input, false), real);
+});
+
+test('full disk: with nothing left to delete, svlogd pauses (unable to write to current)', async () => {
+  const input = lines(400, (i) => `line ${i} ${'x'.repeat(40)}`);
+  const real = await onFullDisk('real', 's100000\n', input, true);
+  assert.match(real, /svlogd: pausing: unable to write to current: d: out of disk space/);
+  assert.equal(await onFullDisk('ours', 's100000\n', input, true), real);
 });
