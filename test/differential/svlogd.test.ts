@@ -408,3 +408,62 @@ test('full disk: with nothing left to delete, svlogd pauses (unable to write to 
   assert.match(real, /svlogd: pausing: unable to write to current: d: out of disk space/);
   assert.equal(await onFullDisk('ours', 's100000\n', input, true), real);
 });
+
+// ---- odd currents, and what a reload keeps -------------------------------------
+
+test('current as a symlink loop (unable to stat current), as a dangling link (created through it)', async () => {
+  const { symlinkSync } = await import('node:fs');
+  await svlogd({ args: ['-v', 'd'], stdin: 'foo\n', setup: (dir) => {
+    dirs({ d: null })(dir);
+    symlinkSync('current', join(dir, 'd', 'current'));
+  } });
+  await svlogd({ args: ['d'], stdin: 'foo\n', setup: (dir) => {
+    dirs({ d: null })(dir);
+    symlinkSync('elsewhere', join(dir, 'd', 'current'));
+  } });
+});
+
+test('current is a directory: svlogd pauses on it for good (killed here)', async () => {
+  const outcome = await svlogd({
+    args: ['d'],
+    setup: (dir) => mkdirSync(join(dir, 'd', 'current'), { recursive: true }),
+    during: async (run) => {
+      await run.until(() => run.stderr().includes('pausing'), 'the pause');
+      run.signal('SIGKILL');
+    },
+  });
+  assert.match(outcome.stderr, /^svlogd: pausing: unable to open current: d: is a directory\n/);
+});
+
+test('a startup .u is not given to the processor; a later rotation is', async () => {
+  await svlogd({
+    args: ['d'], stdin: lines(6),
+    setup: (dir) => {
+      dirs({ d: 's60\n!tr a-z A-Z\n' })(dir);
+      writeFileSync(join(dir, 'd', 'current'), 'left over\n');
+      chmodSync(join(dir, 'd', 'current'), 0o644);
+    },
+  });
+});
+
+test('HUP: stderr selection (e) outlives a config that no longer has patterns, as in svlogd', async () => {
+  await svlogd({
+    args: ['-v', 'd'],
+    setup: dirs({ d: 'e*\n' }),
+    during: async (run) => {
+      await run.write('one\n');
+      await run.until(() => read(run, 'd/current') === 'one\n', 'the first line');
+      writeFileSync(join(run.dir, 'd', 'config'), 's5000\n');
+      run.signal('SIGHUP');
+      await run.until(() => run.stderr().includes('append: d/current'), 'the reopening');
+      await run.write('two\n');
+      await run.until(() => read(run, 'd/current') === 'one\ntwo\n', 'the second line');
+    },
+  });
+});
+
+test('-b smaller than stamp, prefix and line together: the buffer writes through', async () => {
+  // No stamp where rotations cut lines: a stamp cut in two cannot be normalized.
+  await svlogd({ args: ['-l', '3', '-b', '4', 'd'], stdin: lines(12), setup: dirs({ d: 's90\npa long prefix of many bytes: \n' }) });
+  await svlogd({ args: ['-tt', '-l', '3', '-b', '4', 'd'], stdin: lines(12), setup: dirs({ d: 'pa long prefix of many bytes: \n' }) });
+});
