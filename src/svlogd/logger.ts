@@ -9,8 +9,12 @@
 //   logger.readSize()       // how many bytes to read next (1 after TERM in mid-line, as svlogd)
 //   logger.rotate()         // ALRM
 //   logger.reload()         // HUP: close, re-read config, reopen
-//   logger.terminate()      // TERM; logger.end() at end of input
+//   logger.terminate()      // TERM; logger.end() at end of input; both return `done`
 //   logger.done             // resolves with svlogd's exit code: 0, or 111 when a reload left no directory
+//
+// After terminate() in mid-line, keep feeding (readSize() bytes at a time)
+// until `done` resolves: svlogd reads on to the end of that line. Once `done`
+// has resolved the logger has closed its files and wants nothing more.
 //
 // host: { children, env, warn(line), lock(fd) }. `warn` gets each stderr line
 // without its newline (svlogd's own messages and the lines `e` patterns
@@ -94,6 +98,7 @@ export class Logger {
     this.directories = options.directories.map((name) => new LogDirectory(name, resolve(cwd, name), context));
     this.gate.onOpen = () => {
       this.pump();
+      this.scheduleDeadline();
       if (!this.gate.blocked && this.queue.length === 0) this.onWritable();
     };
   }
@@ -319,7 +324,9 @@ export class Logger {
     const delay = Math.max(0, Math.ceil(next / 1000 - Date.now()) + 1);
     this.deadlineTimer = setTimeout(() => {
       this.deadlineTimer = null;
-      if (!this.gate.blocked) this.pump();
+      // While blocked nothing can rotate; the gate's opening schedules again.
+      if (this.gate.blocked) return;
+      this.pump();
       this.scheduleDeadline();
     }, delay);
     this.deadlineTimer.unref();
