@@ -40,6 +40,8 @@ export interface DirectoryContext {
   deadlinesChanged(): void;
   /** flock(LOCK_EX | LOCK_NB): false when another process holds it. */
   lock(fd: number): boolean;
+  /** A processor exited; `waitedFor`: a rotation was blocked on it (svlogd reaps it there, and hears SIGCHLD only at its next read). */
+  processorExited(waitedFor: boolean): void;
 }
 
 const microsecondsNow = (): number => {
@@ -468,7 +470,7 @@ export class LogDirectory {
     this.processor = child;
     void child.exited.then((status) => {
       if (this.processor !== child) return; // forgotten by a reload
-      this.info('sigchild received.');
+      this.context.processorExited(this.idleWaiters.length > 0);
       this.processor = null;
       this.processorFinished(status);
     });

@@ -60,6 +60,7 @@ export class Logger {
   private readonly gate = new Gate();
   private readonly directories: LogDirectory[];
   private readonly queue: Buffer[] = [];
+  private interrupted: Buffer | null = null;
   /** The line being read (svlogd's line buffer, never cleared: its stale bytes matter to `+` patterns). */
   private readonly line: Buffer;
   private lineLength = 0;
@@ -69,6 +70,7 @@ export class Logger {
   /** Did the last piece read end with a newline? */
   private lineComplete = true;
   private rotatePending = false;
+  private childSignalPending = false;
   private reloadPending = false;
   /** TERM: stop at the end of the current line. */
   private exiting = false;
@@ -94,12 +96,18 @@ export class Logger {
       warn: (line) => host.warn(line),
       deadlinesChanged: () => this.scheduleDeadline(),
       lock: (fd) => host.lock(fd),
+      processorExited: (waitedFor) => {
+        // svlogd's SIGCHLD handler runs only while it waits for input, and not at all once it is exiting.
+        if (this.finishing) return;
+        if (waitedFor) this.childSignalPending = true;
+        else this.info('sigchild received.');
+      },
     };
     this.directories = options.directories.map((name) => new LogDirectory(name, resolve(cwd, name), context));
     this.gate.onOpen = () => {
       this.pump();
       this.scheduleDeadline();
-      if (!this.gate.blocked && this.queue.length === 0) this.onWritable();
+      if (!this.gate.blocked && this.queue.length === 0 && this.interrupted === null) this.onWritable();
     };
   }
 
@@ -134,7 +142,7 @@ export class Logger {
     if (this.finished || this.ended || this.finishing) return false;
     if (chunk.length > 0) this.queue.push(chunk);
     if (!this.gate.blocked) this.pump();
-    return !this.gate.blocked && this.queue.length === 0 && !this.finishing;
+    return !this.gate.blocked && this.queue.length === 0 && this.interrupted === null && !this.finishing;
   }
 
   rotate(): void {
@@ -165,6 +173,10 @@ export class Logger {
   /** What svlogd does each time before it reads: flush, then act on ALRM, TERM, HUP and due rotations. */
   private beforeRead(): 'read' | 'stop' {
     for (const directory of this.directories) this.gate.run(() => directory.flush());
+    if (this.childSignalPending && !this.gate.blocked) {
+      this.childSignalPending = false;
+      this.info('sigchild received.');
+    }
     if (this.rotatePending) {
       this.rotatePending = false;
       for (const directory of this.directories) directory.rotate();
@@ -185,21 +197,26 @@ export class Logger {
 
   private pump(): void {
     while (!this.finished && !this.finishing) {
-      if (this.beforeRead() === 'stop') return this.finish();
-      if (this.gate.blocked || this.finished) return;
-      const piece = this.nextPiece();
-      if (piece === null) break;
-      this.lineComplete = piece[piece.length - 1] === NEWLINE;
+      // A piece a block interrupted goes on where it stopped: svlogd had read it already, so no read (and none of its flushing) comes between.
+      let piece = this.interrupted;
+      this.interrupted = null;
+      if (piece === null) {
+        if (this.beforeRead() === 'stop') return this.finish();
+        if (this.gate.blocked || this.finished) return;
+        piece = this.nextPiece();
+        if (piece === null) break;
+        this.lineComplete = piece[piece.length - 1] === NEWLINE;
+      }
       for (let index = 0; index < piece.length; index++) {
         this.consume(piece[index]!);
         if (this.finishing) return;
         if (this.gate.blocked) {
-          if (index + 1 < piece.length) this.queue.unshift(piece.subarray(index + 1));
+          if (index + 1 < piece.length) this.interrupted = piece.subarray(index + 1);
           return;
         }
       }
     }
-    if (this.ended && !this.finished) {
+    if (this.ended && !this.finished && !this.finishing) {
       // End of input: a line cut at -l still gets its newline; a partial line is dropped, as svlogd drops it.
       if (this.overflowing) this.endLine();
       this.finish();
@@ -337,6 +354,7 @@ export class Logger {
     if (this.finishing || this.finished) return;
     this.finishing = true;
     this.queue.length = 0;
+    this.interrupted = null;
     void (async () => {
       for (const directory of this.directories) {
         await directory.idle();
