@@ -36,6 +36,7 @@ export function main(args: string[]): void {
     env,
     warn: (line) => writeErr(Buffer.concat([typeof line === 'string' ? Buffer.from(line) : line, Buffer.of(0x0a)])),
     lock: (fd) => (native instanceof Error ? true : native.flock(fd, false)),
+    ...(native instanceof Error ? {} : { sendUdp: native.sendUdp }),
   });
   void logger.done.then((code) => process.exit(code));
   if (!logger.start()) return;

@@ -44,6 +44,12 @@ export interface LoggerHost {
   warn(line: string | Buffer): void;
   /** A non-blocking exclusive flock on fd: false when another process holds it. */
   lock(fd: number): boolean;
+  /**
+   * Sends one datagram now, returning the bytes sent or throwing (the addon's
+   * sendUdp). Without it the engine uses node:dgram, which reports a failure
+   * only after the lines that follow.
+   */
+  sendUdp?(ipv4: string, port: number, message: Buffer): number;
 }
 
 const NEWLINE = 0x0a;
@@ -309,13 +315,29 @@ export class Logger {
   }
 
   private sendUdp(directory: LogDirectory, message: Buffer): void {
+    const address = directory.config.udpAddress.join('.');
+    if (this.host.sendUdp) {
+      let sent = -1;
+      try {
+        sent = this.host.sendUdp(address, directory.config.udpPort, message);
+      } catch {
+        // Reported in the log, as below.
+      }
+      if (sent !== message.length) {
+        directory.put(UDP_FAILURE);
+        directory.put(message);
+        directory.flush();
+      }
+      return;
+    }
     if (this.udp === null) {
-      const dgram = require('node:dgram') as typeof import('node:dgram');
+      // Loaded only here (start-up cost); getBuiltinModule works both bundled (CJS) and run as ESM by tests.
+      const dgram = process.getBuiltinModule('node:dgram');
       this.udp = dgram.createSocket('udp4');
       this.udp.unref();
     }
     this.udpPending++;
-    this.udp.send(message, directory.config.udpPort, directory.config.udpAddress.join('.'), (error) => {
+    this.udp.send(message, directory.config.udpPort, address, (error) => {
       if (error) {
         this.gate.run(() => {
           if (!directory.isOpen) return;

@@ -250,6 +250,12 @@ test('config u/U: a bad address or port is a warning, and U without a good addre
   }
 });
 
+test('config u: a datagram that cannot be sent (broadcast without SO_BROADCAST) is noted in the log, before its line', async () => {
+  const outcome = await svlogd({ args: ['-tt', 'd'], stdin: 'foo\nbar\n', setup: dirs({ d: 'u255.255.255.255:9\npx: \n' }) });
+  const current = outcome.files['d/current'];
+  assert.ok(current?.kind === 'file' && current.content.startsWith('warning: failure sending through udp: '), JSON.stringify(current));
+});
+
 // ---- signals --------------------------------------------------------------------
 
 test('ALRM rotates every non-empty current, and only those', async () => {

@@ -99,6 +99,27 @@ describe('Logger', () => {
     ]);
   });
 
+  test('UDP without the addon\'s sendUdp: node:dgram sends the same datagrams', async () => {
+    const { createSocket } = await import('node:dgram');
+    const socket = createSocket('udp4');
+    await new Promise<void>((ready) => socket.bind(0, '127.0.0.1', ready));
+    const received: string[] = [];
+    socket.on('message', (message) => received.push(message.toString()));
+    try {
+      mkdirSync(join(scratch, 'log'));
+      writeFileSync(join(scratch, 'log', 'config'), `U127.0.0.1:${socket.address().port}\npp: \n`);
+      const logger = new Logger(options('log'), scratch, host());
+      logger.start();
+      logger.write(Buffer.from('one\ntwo\n'));
+      assert.equal(await logger.end(), 0);
+      while (received.length < 2) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(received, ['p: one\n', 'p: two\n']);
+      assert.equal(readFileSync(join(scratch, 'log', 'current'), 'latin1'), '', 'U: nothing in the log');
+    } finally {
+      socket.close();
+    }
+  });
+
   test('start() is false when no directory can be used', () => {
     const logger = new Logger(options('missing'), scratch, host());
     assert.equal(logger.start(), false);
