@@ -197,7 +197,6 @@ export class Children {
     const { spawn: libuvSpawn } = require('node:child_process') as typeof import('node:child_process');
     const env = Object.fromEntries(envp.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
     const child = libuvSpawn(file, spec.argv.slice(1), {
-      // argv0 is what the program sees as its name; file is what runs.
       argv0: spec.argv[0],
       env,
       cwd: spec.cwd,
