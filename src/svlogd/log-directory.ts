@@ -169,7 +169,11 @@ export class LogDirectory {
     try {
       text = readFileSync(this.file('config'));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.warnErrno('unable to read config', error);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.warnErrno('unable to read config', error);
+        // svlogd goes on to "read" what it got, which is nothing.
+        text = Buffer.alloc(0);
+      }
     }
     this.config = defaultConfig();
     if (text === null) return;

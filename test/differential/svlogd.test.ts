@@ -352,8 +352,8 @@ test('errors: a missing directory, a file, the same directory twice, none usable
     writeFileSync(join(dir, 'file'), '');
   } });
   await svlogd({ args: ['file', 'file/x'], stdin: 'foo\n', setup: (dir) => writeFileSync(join(dir, 'file'), '') });
-  await svlogd({ args: ['d'], stdin: 'foo\n', setup: (dir) => {
-    dirs({ d: null })(dir);
+  await svlogd({ args: ['-v', 'a', 'd'], stdin: 'foo\nxx\n', setup: (dir) => {
+    dirs({ a: 's100\n-*x*\n', d: null })(dir);
     mkdirSync(join(dir, 'd', 'config'));
   } });
 });
