@@ -473,3 +473,26 @@ test('-b smaller than stamp, prefix and line together: the buffer writes through
   await svlogd({ args: ['-l', '3', '-b', '4', 'd'], stdin: lines(12), setup: dirs({ d: 's90\npa long prefix of many bytes: \n' }) });
   await svlogd({ args: ['-tt', '-l', '3', '-b', '4', 'd'], stdin: lines(12), setup: dirs({ d: 'pa long prefix of many bytes: \n' }) });
 });
+
+// ---- seeded random configs and inputs ------------------------------------------
+
+test('random patterns, sizes, counts, prefixes, -l/-b/-r/-R over random lines (fixed seed)', async () => {
+  let seed = 20261201;
+  // A small LCG: the same cases on every run, so a failure can be replayed.
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const pick = <T>(choices: readonly T[]): T => choices[Math.floor(random() * choices.length)]!;
+  const text = (most: number): string => Array.from({ length: Math.floor(random() * most) }, () => pick(['a', 'b', 'x', ':', ' ', '*', '+', '\t', 'é'])).join('');
+  const pattern = (): string => Array.from({ length: 1 + Math.floor(random() * 4) }, () => pick(['*', '+a', 'a', 'b', 'x', ':', ' ', '*:', '+x', '*b'])).join('');
+  for (let n = 0; n < 40; n++) {
+    const config = `${Array.from({ length: Math.floor(random() * 6) }, () => pick(['+', '-', 'e', 'E']) + pattern()).join('\n')}\n`
+      + (random() < 0.5 ? `s${Math.floor(random() * 300)}\n` : '') + (random() < 0.3 ? `n${Math.floor(random() * 4)}\n` : '')
+      + (random() < 0.3 ? `p${text(5)}\n` : '');
+    const input = Array.from({ length: Math.floor(random() * 40) }, () => `${text(30)}\n`).join('') + (random() < 0.3 ? text(5) : '');
+    const lineMax = pick([5, 10, 30, 1000]);
+    const args = [...(random() < 0.3 ? ['-r', '_'] : []), ...(random() < 0.3 ? ['-R', 'ax'] : []), '-l', String(lineMax), '-b', String(lineMax + pick([1, 5, 100, 2000])), 'd'];
+    await svlogd({ args, stdin: input, setup: dirs({ d: config }) });
+  }
+});
