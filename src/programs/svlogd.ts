@@ -2,7 +2,7 @@
 // src/svlogd/ (PID 1 runs the same engine in-process); this file gives it
 // stdin, stderr, the signals svlogd answers (HUP, ALRM, TERM) and the exit code.
 //   svlogd [-tttv] [-r c] [-R abc] [-l len] [-b buflen] dir ...
-import { read, writeSync } from 'node:fs';
+import { fstatSync, read, writeSync } from 'node:fs';
 import { Children } from '../children.ts';
 import { loadNative } from '../native.ts';
 import { EXIT_FATAL, parseSvlogdArguments } from '../svlogd/arguments.ts';
@@ -42,22 +42,53 @@ export function main(args: string[]): void {
   if (!logger.start()) return;
   process.on('SIGHUP', () => logger.reload());
   process.on('SIGALRM', () => logger.rotate());
-  process.on('SIGTERM', () => {
-    void logger.terminate();
-    if (!reading) readInput();
-  });
+  process.on('SIGTERM', () => void logger.terminate());
+  const feed = readsWithoutThreads() ? feedFromStream : feedFromFile;
+  feed(logger);
+}
 
+/**
+ * A pipe, socket or terminal is read through libuv's poll loop: a read that
+ * waits in the threadpool would hold up the exit after TERM (libuv joins its
+ * threads at exit, and that read returns only when the writer writes or
+ * closes). Like svlogd's own ndelay_on(0), this makes fd 0 non-blocking.
+ */
+function readsWithoutThreads(): boolean {
+  try {
+    const stat = fstatSync(0);
+    // node:tty (and the net module under it) is loaded only when it is needed.
+    return stat.isFIFO() || stat.isSocket() || (stat.isCharacterDevice() && process.getBuiltinModule('node:tty').isatty(0));
+  } catch {
+    return false;
+  }
+}
+
+function feedFromStream(logger: Logger): void {
+  const { Socket } = process.getBuiltinModule('node:net');
+  const tty = process.getBuiltinModule('node:tty');
+  const input = tty.isatty(0) ? new tty.ReadStream(0) : new Socket({ fd: 0, readable: true, writable: false });
+  logger.onWritable = () => input.resume();
+  input.on('data', (chunk: Buffer) => {
+    if (!logger.write(chunk)) input.pause();
+  });
+  input.on('end', () => void logger.end());
+  input.on('error', (error) => {
+    writeErr(Buffer.from(`svlogd: warning: unable to read standard input: ${errorText(error)}\n`));
+    void logger.end();
+  });
+}
+
+/** A file (or /dev/null): reads never wait for long, and after TERM only the bytes svlogd would read are taken. */
+function feedFromFile(logger: Logger): void {
   let reading = false;
   let stopped = false;
   const buffer = Buffer.alloc(65536);
   const readInput = (): void => {
-    if (stopped) return;
+    if (stopped || reading) return;
     reading = true;
     read(0, buffer, 0, Math.min(buffer.length, logger.readSize()), null, (error, count) => {
       reading = false;
       if (error) {
-        // A non-blocking stdin with nothing in it: look again shortly.
-        if (error.code === 'EAGAIN') return void setTimeout(readInput, 20);
         writeErr(Buffer.from(`svlogd: warning: unable to read standard input: ${errorText(error)}\n`));
         stopped = true;
         void logger.end();
@@ -71,8 +102,6 @@ export function main(args: string[]): void {
       if (logger.write(Buffer.from(buffer.subarray(0, count)))) readInput();
     });
   };
-  logger.onWritable = () => {
-    if (!reading) readInput();
-  };
+  logger.onWritable = readInput;
   readInput();
 }
