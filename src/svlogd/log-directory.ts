@@ -1,5 +1,5 @@
 // One log directory: its lock, its config, `current` and its rotation to
-// `@<tai64n>.s` (or `.u` while a processor works on it), the processor, and
+// `@<tai64n>.s` (or `.u` for its processor, see processor.ts), and
 // the output buffer svlogd keeps for it. File names, modes and messages are
 // svlogd 2.1.2's; see svlogd(8) and the steps' comments for the order of
 // things, which the files left behind show.
@@ -8,21 +8,21 @@
 // PID 1's cwd, so it uses the directory's absolute path instead: renaming a log
 // directory under a running logger is the one case that differs.
 import {
-  accessSync, chmodSync, closeSync, constants, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync,
+  accessSync, closeSync, constants, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync,
   readFileSync, renameSync, statSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { Child, Children, ExitStatus } from '../children.ts';
+import type { Children } from '../children.ts';
 import type { Options } from './arguments.ts';
 import { defaultConfig, parseConfig, type DirectoryConfig } from './config.ts';
 import { errorText } from './error-text.ts';
 import { sleep, type Gate } from './gate.ts';
+import { Processor } from './processor.ts';
 import { now, tai64nLabel } from './timestamp.ts';
 
-/** djb's open_read, open_append and open_trunc. */
+/** djb's open_read and open_append. */
 const OPEN_READ = constants.O_RDONLY | constants.O_NONBLOCK;
 const OPEN_APPEND = constants.O_WRONLY | constants.O_NONBLOCK | constants.O_APPEND | constants.O_CREAT;
-const OPEN_TRUNC = constants.O_WRONLY | constants.O_NONBLOCK | constants.O_TRUNC | constants.O_CREAT;
 /** djb's buffer writes a large put straight through in pieces of at least this. */
 const BUFFER_OUTSIZE = 8192;
 const PAUSE_MS = 3000;
@@ -67,10 +67,9 @@ export class LogDirectory {
   matchError = 0;
   /** When (µs since the epoch) current is due to rotate by age. */
   rotateAt = 0;
-  /** The rotated file the processor works on (`@….u`). */
+  /** svlogd's fnsave: the name of the last rotation (`@….u` while its processor works on it). */
   private saved = '';
-  private processor: Child | null = null;
-  private idleWaiters: (() => void)[] = [];
+  private readonly processor: Processor;
   /** svlogd learns a directory's name only once its lock is taken: until then its messages name none. */
   private named = false;
 
@@ -79,6 +78,18 @@ export class LogDirectory {
     this.path = path;
     this.context = context;
     this.buffer = Buffer.alloc(context.options.bufferLength);
+    this.processor = new Processor({
+      name,
+      path,
+      children: context.children,
+      env: context.env,
+      warn: (line) => context.warn(line),
+      info: (text) => this.info(text),
+      isOpen: () => this.isOpen,
+      command: () => this.config.processor,
+      exited: (waitedFor) => context.processorExited(waitedFor),
+      retrying: (what, step) => this.retrying(what, step),
+    });
   }
 
   private get verbose(): boolean {
@@ -130,9 +141,7 @@ export class LogDirectory {
 
     this.size = 0;
     this.match = 0x2b;
-    // A processor started before a reload is forgotten, as svlogd forgets its pid.
-    this.processor = null;
-    this.wakeIdleWaiters();
+    this.processor.forget();
     this.readConfig();
 
     let appending = false;
@@ -349,9 +358,9 @@ export class LogDirectory {
         this.config.ageMax = 0;
         return;
       }
-      if (this.processor !== null) {
+      if (this.processor.running) {
         // svlogd blocks here until the previous processor has succeeded.
-        gate.block(this.idle());
+        gate.block(this.processor.idle());
         gate.run(() => this.rotate());
         return;
       }
@@ -377,7 +386,7 @@ export class LogDirectory {
     this.size = 0;
     this.openCurrent(null);
     this.removeOldest();
-    this.startProcessor();
+    this.processor.start(this.saved);
   }
 
   /** One oldest rotated file goes when there are more than n; processor leftovers (`.t`) always go. */
@@ -410,111 +419,8 @@ export class LogDirectory {
     }
   }
 
-  /** `sh -c processor` with the rotated file on 0, `.t` on 1, state on 4, newstate on 5, in the directory. */
-  private startProcessor(): void {
-    if (this.config.processor === '') return;
-    if (this.processor !== null) {
-      this.context.warn(`svlogd: warning: processor already running: ${this.name}`);
-      return;
-    }
-    this.info(`processing: ${this.name}/${this.saved}`);
-    const opened: number[] = [];
-    const fail = (what: string, error: unknown): void => {
-      for (const fd of opened) closeSync(fd);
-      // In svlogd this is the forked child dying with 111: a failed processor, started again.
-      this.context.warn(`svlogd: fatal: ${what}: ${this.name}: ${errorText(error)}`);
-      this.watchProcessor({ pid: -1, exited: new Promise((resolve) => setImmediate(() => resolve({ code: 111, signal: null, raw: 111 << 8 }))) });
-    };
-    const open = (what: string, name: string, flags: number): number | null => {
-      try {
-        const fd = openSync(this.file(name), flags, 0o644);
-        opened.push(fd);
-        return fd;
-      } catch (error) {
-        fail(what, error);
-        return null;
-      }
-    };
-    const input = open('unable to open input for processor', this.saved, OPEN_READ);
-    if (input === null) return;
-    const output = open('unable to open output for processor', `${this.saved.slice(0, 26)}t`, OPEN_TRUNC);
-    if (output === null) return;
-    let state: number | null;
-    try {
-      state = openSync(this.file('state'), OPEN_READ);
-      opened.push(state);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return fail('unable to open state for processor', error);
-      const created = open('unable to create empty state for processor', 'state', OPEN_TRUNC);
-      if (created === null) return;
-      state = open('unable to open state for processor', 'state', OPEN_READ);
-      if (state === null) return;
-    }
-    const newState = open('unable to open newstate for processor', 'newstate', OPEN_TRUNC);
-    if (newState === null) return;
-    let child: Child;
-    try {
-      child = this.context.children.spawn({
-        file: '/bin/sh',
-        argv: ['sh', '-c', this.config.processor],
-        env: this.context.env,
-        cwd: this.path,
-        stdio: [input, output, 2, -1, state, newState],
-      });
-    } catch (error) {
-      return fail('unable to run processor', error);
-    } finally {
-      // The child has its copies; an fd left open here would leak one per rotation.
-      for (const fd of opened.splice(0)) closeSync(fd);
-    }
-    this.watchProcessor(child);
-  }
-
-  private watchProcessor(child: Child): void {
-    this.processor = child;
-    void child.exited.then((status) => {
-      if (this.processor !== child) return; // forgotten by a reload
-      this.context.processorExited(this.idleWaiters.length > 0);
-      this.processor = null;
-      this.processorFinished(status);
-    });
-  }
-
-  /** processorstop: the `.t` becomes `.s` (0744), the `.u` goes, newstate becomes state; a failure starts it again. */
-  private processorFinished(status: ExitStatus): void {
-    if (!this.isOpen) return this.wakeIdleWaiters();
-    // svlogd reads the exit code only: a processor killed by a signal counts as a success.
-    if (((status.raw >> 8) & 0xff) !== 0) {
-      this.context.warn(`svlogd: warning: processor failed, restart: ${this.name}`);
-      try {
-        unlinkSync(this.file(`${this.saved.slice(0, 26)}t`));
-      } catch {
-        // Nothing to clean.
-      }
-      this.startProcessor();
-      if (this.processor === null) this.wakeIdleWaiters();
-      return;
-    }
-    const processed = `${this.saved.slice(0, 26)}s`;
-    this.retrying('unable to rename processed', () => renameSync(this.file(`${this.saved.slice(0, 26)}t`), this.file(processed)));
-    this.retrying('unable to set mode of processed', () => chmodSync(this.file(processed), 0o744));
-    try {
-      unlinkSync(this.file(this.saved));
-    } catch {
-      this.context.warn(`svlogd: warning: unable to unlink: ${this.name}/${this.saved}`);
-    }
-    this.retrying('unable to rename state', () => renameSync(this.file('newstate'), this.file('state')));
-    this.info(`processed: ${this.name}/${processed}`);
-    this.wakeIdleWaiters();
-  }
-
   /** Resolves once no processor runs for this directory. */
   idle(): Promise<void> {
-    if (this.processor === null) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private wakeIdleWaiters(): void {
-    for (const wake of this.idleWaiters.splice(0)) wake();
+    return this.processor.idle();
   }
 }
