@@ -88,7 +88,7 @@ export class LogDirectory {
       isOpen: () => this.isOpen,
       command: () => this.config.processor,
       exited: (waitedFor) => context.processorExited(waitedFor),
-      retrying: (what, step) => this.retrying(what, step),
+      pausing: (what, error) => this.context.warn(`svlogd: pausing: ${what}: ${name}: ${errorText(error)}`),
     });
   }
 
@@ -150,8 +150,8 @@ export class LogDirectory {
       if (stat.size > 0 && (stat.mode & 0o100) === 0) {
         // Not marked finished (0744): a logger died while writing it. Keep it as `.u`.
         this.saved = this.freshName('u');
-        this.retrying('unable to rename current', () => renameSync(this.file('current'), this.file(this.saved)));
-        this.removeOldest();
+        this.persist('unable to rename current', () => renameSync(this.file('current'), this.file(this.saved)));
+        this.then(() => this.removeOldest());
       } else {
         this.size = stat.size;
         appending = true;
@@ -215,16 +215,23 @@ export class LogDirectory {
   }
 
   /**
-   * A step svlogd repeats until it works (rename, chmod, fsync). Those fail
-   * only when the directory is broken under the logger; the engine warns once
-   * and goes on rather than spinning.
+   * A step svlogd repeats until it works (rename, chmod, fsync), 3 s apart,
+   * nothing else happening meanwhile: what follows it must go through then().
    */
-  private retrying(what: string, step: () => void): void {
-    try {
-      step();
-    } catch (error) {
-      this.context.warn(`svlogd: pausing: ${what}: ${this.name}: ${errorText(error)}`);
-    }
+  private persist(what: string, step: () => void): void {
+    const attempt = (): void => {
+      try {
+        step();
+      } catch (error) {
+        this.pause(what, error, attempt);
+      }
+    };
+    this.context.gate.run(attempt);
+  }
+
+  /** Runs `step` after the steps before it, however long they pause. */
+  private then(step: () => void): void {
+    this.context.gate.run(step);
   }
 
   /** A TAI64N name not yet taken in the directory. */
@@ -237,20 +244,22 @@ export class LogDirectory {
 
   /** logdir_close: flushes, marks current finished (0744), lets go of the lock. */
   close(): void {
-    this.context.gate.run(() => {
+    this.then(() => {
       if (!this.isOpen) return;
       this.info(`close: ${this.name}`);
       this.isOpen = false;
       this.flush();
-      this.context.gate.run(() => {
-        if (this.current >= 0) {
-          this.retrying('unable to fsync current logfile', () => fsyncSync(this.current));
-          this.retrying('unable to set mode of current', () => fchmodSync(this.current, 0o744));
-          closeSync(this.current);
-          this.current = -1;
-        }
-        if (this.lock >= 0) closeSync(this.lock);
-        this.lock = -1;
+      const current = this.current;
+      const lock = this.lock;
+      this.current = -1;
+      this.lock = -1;
+      if (current >= 0) {
+        this.persist('unable to fsync current logfile', () => fsyncSync(current));
+        this.persist('unable to set mode of current', () => fchmodSync(current, 0o744));
+      }
+      this.then(() => {
+        if (current >= 0) closeSync(current);
+        if (lock >= 0) closeSync(lock);
       });
     });
   }
@@ -377,16 +386,23 @@ export class LogDirectory {
   }
 
   private renameCurrent(): void {
-    this.retrying('unable to fsync current logfile', () => fsyncSync(this.current));
-    this.retrying('unable to set mode of current', () => fchmodSync(this.current, 0o744));
-    closeSync(this.current);
-    this.current = -1;
-    this.info(`rename: ${this.name}/current ${this.saved} ${this.size}`);
-    this.retrying('unable to rename current', () => renameSync(this.file('current'), this.file(this.saved)));
-    this.size = 0;
-    this.openCurrent(null);
-    this.removeOldest();
-    this.processor.start(this.saved);
+    const current = this.current;
+    this.persist('unable to fsync current logfile', () => fsyncSync(current));
+    this.persist('unable to set mode of current', () => fchmodSync(current, 0o744));
+    this.then(() => {
+      closeSync(current);
+      this.current = -1;
+      this.info(`rename: ${this.name}/current ${this.saved} ${this.size}`);
+    });
+    this.persist('unable to rename current', () => renameSync(this.file('current'), this.file(this.saved)));
+    this.then(() => {
+      this.size = 0;
+      this.openCurrent(null);
+    });
+    this.then(() => {
+      this.removeOldest();
+      this.processor.start(this.saved);
+    });
   }
 
   /** One oldest rotated file goes when there are more than n; processor leftovers (`.t`) always go. */

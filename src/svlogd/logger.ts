@@ -123,20 +123,25 @@ export class Logger {
 
   /** Opens every directory; false (after svlogd's fatal message) when none could be. */
   start(): boolean {
-    return this.openAll();
+    this.openAll();
+    return !this.finished;
   }
 
-  private openAll(): boolean {
+  /** svlogd's logdirs_reopen. Each step waits for the one before, which may pause (a full disk while flushing). */
+  private openAll(): void {
     let usable = false;
     for (const directory of this.directories) {
       directory.close();
-      if (directory.open()) usable = true;
+      this.gate.run(() => {
+        if (directory.open()) usable = true;
+      });
     }
-    this.scheduleDeadline();
-    if (usable) return true;
-    this.host.warn('svlogd: fatal: no functional log directories.');
-    this.stop(EXIT_FATAL);
-    return false;
+    this.gate.run(() => {
+      this.scheduleDeadline();
+      if (usable) return;
+      this.host.warn('svlogd: fatal: no functional log directories.');
+      this.stop(EXIT_FATAL);
+    });
   }
 
   /** Bytes to read before the next write(): svlogd reads one at a time after TERM until the line is complete. */

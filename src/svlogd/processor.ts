@@ -10,6 +10,7 @@ import { errorText } from './error-text.ts';
 
 const OPEN_READ = constants.O_RDONLY | constants.O_NONBLOCK;
 const OPEN_TRUNC = constants.O_WRONLY | constants.O_NONBLOCK | constants.O_TRUNC | constants.O_CREAT;
+const PAUSE_MS = 3000;
 
 export interface ProcessorContext {
   /** The directory as given (messages name it so) and its absolute path. */
@@ -26,8 +27,8 @@ export interface ProcessorContext {
   command(): string;
   /** `waitedFor`: a rotation was blocked on it (svlogd reaps it there, and hears SIGCHLD only at its next read). */
   exited(waitedFor: boolean): void;
-  /** A step svlogd repeats until it works; see LogDirectory. */
-  retrying(what: string, step: () => void): void;
+  /** svlogd's `pausing:` line for a step that failed and will be tried again in 3 s. */
+  pausing(what: string, error: unknown): void;
 }
 
 export class Processor {
@@ -154,16 +155,34 @@ export class Processor {
       return;
     }
     const processed = `${stem}s`;
-    context.retrying('unable to rename processed', () => renameSync(this.file(`${stem}t`), this.file(processed)));
-    context.retrying('unable to set mode of processed', () => chmodSync(this.file(processed), 0o744));
-    try {
-      unlinkSync(this.file(this.saved));
-    } catch {
-      context.warn(`svlogd: warning: unable to unlink: ${context.name}/${this.saved}`);
-    }
-    context.retrying('unable to rename state', () => renameSync(this.file('newstate'), this.file('state')));
-    context.info(`processed: ${context.name}/${processed}`);
-    this.wake();
+    // svlogd repeats each of these, 3 s apart, until it works.
+    const steps: [string, () => void][] = [
+      ['unable to rename processed', () => renameSync(this.file(`${stem}t`), this.file(processed))],
+      ['unable to set mode of processed', () => chmodSync(this.file(processed), 0o744)],
+      ['', () => {
+        try {
+          unlinkSync(this.file(this.saved));
+        } catch {
+          context.warn(`svlogd: warning: unable to unlink: ${context.name}/${this.saved}`);
+        }
+      }],
+      ['unable to rename state', () => renameSync(this.file('newstate'), this.file('state'))],
+    ];
+    const from = (first: number): void => {
+      for (let index = first; index < steps.length; index++) {
+        const [what, step] = steps[index]!;
+        try {
+          step();
+        } catch (error) {
+          context.pausing(what, error);
+          setTimeout(() => from(index), PAUSE_MS);
+          return;
+        }
+      }
+      context.info(`processed: ${context.name}/${processed}`);
+      this.wake();
+    };
+    from(0);
   }
 
   private wake(): void {

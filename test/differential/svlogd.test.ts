@@ -505,3 +505,30 @@ test('random patterns, sizes, counts, prefixes, -l/-b/-r/-R over random lines (f
     await svlogd({ args, stdin: input, setup: dirs({ d: config }) });
   }
 });
+
+test('a rename that fails (an append-only directory): svlogd pauses, then goes on once it works', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const chattr = (flag: string, path: string): void => void execFileSync('chattr', [flag, path]);
+  await svlogd({
+    args: ['d'],
+    setup: (dir) => {
+      dirs({ d: 's100\n' })(dir);
+      // Files can be made in it, not renamed: the rotation's rename fails with EPERM.
+      chattr('+a', join(dir, 'd'));
+    },
+    // How often it says so depends on how long the directory stays append-only.
+    normalize: (text) => normalizeStamps(text).replace(/(svlogd: pausing: [^\n]*\n)\1+/g, '$1'),
+    during: async (run) => {
+      try {
+        await run.write(lines(12));
+        await run.until(() => run.stderr().includes('pausing'), 'the pause');
+      } finally {
+        chattr('-a', join(run.dir, 'd'));
+      }
+      await run.until(() => rotated(run, 'd').length > 0, 'the rotation once the rename works', 10_000);
+      await run.write('after\n');
+      await run.until(() => read(run, 'd/current').endsWith('after\n'), 'the line after');
+    },
+    timeoutMs: 20_000,
+  }).then((outcome) => assert.match(outcome.stderr, /^svlogd: pausing: unable to rename current: d: permission denied\n$/));
+});
