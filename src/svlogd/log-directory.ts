@@ -151,7 +151,7 @@ export class LogDirectory {
         // Not marked finished (0744): a logger died while writing it. Keep it as `.u`.
         this.saved = this.freshName('u');
         this.persist('unable to rename current', () => renameSync(this.file('current'), this.file(this.saved)));
-        this.then(() => this.removeOldest());
+        this.afterward(() => this.removeOldest());
       } else {
         this.size = stat.size;
         appending = true;
@@ -216,7 +216,7 @@ export class LogDirectory {
 
   /**
    * A step svlogd repeats until it works (rename, chmod, fsync), 3 s apart,
-   * nothing else happening meanwhile: what follows it must go through then().
+   * nothing else happening meanwhile: what follows it must go through afterward().
    */
   private persist(what: string, step: () => void): void {
     const attempt = (): void => {
@@ -230,7 +230,7 @@ export class LogDirectory {
   }
 
   /** Runs `step` after the steps before it, however long they pause. */
-  private then(step: () => void): void {
+  private afterward(step: () => void): void {
     this.context.gate.run(step);
   }
 
@@ -244,7 +244,7 @@ export class LogDirectory {
 
   /** logdir_close: flushes, marks current finished (0744), lets go of the lock. */
   close(): void {
-    this.then(() => {
+    this.afterward(() => {
       if (!this.isOpen) return;
       this.info(`close: ${this.name}`);
       this.isOpen = false;
@@ -257,7 +257,7 @@ export class LogDirectory {
         this.persist('unable to fsync current logfile', () => fsyncSync(current));
         this.persist('unable to set mode of current', () => fchmodSync(current, 0o744));
       }
-      this.then(() => {
+      this.afterward(() => {
         if (current >= 0) closeSync(current);
         if (lock >= 0) closeSync(lock);
       });
@@ -389,17 +389,17 @@ export class LogDirectory {
     const current = this.current;
     this.persist('unable to fsync current logfile', () => fsyncSync(current));
     this.persist('unable to set mode of current', () => fchmodSync(current, 0o744));
-    this.then(() => {
+    this.afterward(() => {
       closeSync(current);
       this.current = -1;
       this.info(`rename: ${this.name}/current ${this.saved} ${this.size}`);
     });
     this.persist('unable to rename current', () => renameSync(this.file('current'), this.file(this.saved)));
-    this.then(() => {
+    this.afterward(() => {
       this.size = 0;
       this.openCurrent(null);
     });
-    this.then(() => {
+    this.afterward(() => {
       this.removeOldest();
       this.processor.start(this.saved);
     });
