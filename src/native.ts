@@ -33,6 +33,8 @@ export interface Native {
   pipe(): [number, number];
   mkfifo(path: string, mode: number): void;
   flock(fd: number, wait: boolean): boolean;
+  /** sendto() on a fresh non-blocking UDP socket; the bytes sent. Throws with the errno. */
+  sendUdp(ipv4: string, port: number, message: Buffer): number;
 }
 
 const CANDIDATE_DIRECTORIES = ['/run', '/dev/shm', '/tmp', '/var/tmp', '/var/run'];
