@@ -184,7 +184,6 @@ async function main(): Promise<void> {
   const bare = startup([]);
   const floor = emptySea();
   const nodeStart = startup([floor.path]);
-  rmSync(floor.scratch, { recursive: true, force: true });
   row('start-up, ms (median of 30; `unshare` alone: ' + bare.toFixed(1) + ')', ourStart.toFixed(1), ratio(ourStart, tiniStart), ratio(ourStart, dumbStart));
   row('  an empty Node SEA, built as ours is, ms', nodeStart.toFixed(1));
 
@@ -237,10 +236,101 @@ async function main(): Promise<void> {
   const size = (path: string) => (statSync(path).size / 1024 / 1024).toFixed(2);
   row('executable size, MB', size(BINARY), size('/usr/bin/tini'), size('/usr/bin/dumb-init'));
 
+  const runitRows = await runitPrograms(floor.path);
+  rmSync(floor.scratch, { recursive: true, force: true });
+
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} x ${cpu}, Linux ${release()}.\n`);
   console.log('| figure | my_init | tini (ratio) | dumb-init (ratio) |\n|---|---|---|---|');
   for (const [what, a, b, c] of rows) console.log(`| ${what} | ${a} | ${b} | ${c} |`);
+  console.log('\n| runit\'s programs | ours | runit 2.1.2, Debian\'s C (ratio) | ours over the empty SEA |\n|---|---|---|---|');
+  for (const [what, a, b, c] of runitRows) console.log(`| ${what} | ${a} | ${b} | ${c} |`);
+}
+
+/** Median wall time of a command, run directly (not as PID 1), over `runs`. */
+function commandTime(argv: string[], env: NodeJS.ProcessEnv = process.env, runs = 30): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs + 1; i++) {
+    const started = performance.now();
+    const r = spawnSync(argv[0]!, argv.slice(1), { stdio: 'ignore', env });
+    if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status})`);
+    // The first run only warms the page cache.
+    if (i > 0) times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+/**
+ * The other programs of the executable beside Debian's runit: start-up of the
+ * ones called in loops and health checks, and the memory of ten loggers, all
+ * idle, under our PID 1 (ours hand their work to PID 1; Debian's are C).
+ */
+async function runitPrograms(floorPath: string): Promise<Array<[string, string, string, string]>> {
+  for (const program of ['/usr/bin/chpst', '/usr/bin/sv', '/usr/bin/svlogd', '/usr/bin/runsv']) {
+    if (!statSync(program, { throwIfNoEntry: false })) throw new Error(`bench: ${program} is missing (apt-get install runit)`);
+  }
+  const rows: Array<[string, string, string, string]> = [];
+  const links = mkdtempSync(join(tmpdir(), 'my_init-bench-'));
+  for (const name of ['chpst', 'setuser', 'sv', 'svlogd']) spawnSync('ln', ['-s', BINARY, join(links, name)]);
+  // A service that Debian's runsv supervises, for both sv to look at.
+  const service = join(links, 'service');
+  mkdirSync(service);
+  writeFileSync(join(service, 'run'), '#!/bin/sh\nexec sleep 100000\n', { mode: 0o755 });
+  const runsv = spawn('/usr/bin/runsv', [service], { stdio: 'ignore' });
+  await sleep(500);
+  const floor = commandTime([floorPath]);
+  const compare = (what: string, ours: string[], theirs: string[] | null) => {
+    const time = commandTime(ours);
+    const peer = theirs ? commandTime(theirs) : null;
+    rows.push([what, time.toFixed(1), peer === null ? 'n/a' : `${peer.toFixed(1)} (${(time / peer).toFixed(1)}x)`, `+${(time - floor).toFixed(1)}`]);
+  };
+  rows.push(['an empty Node SEA (the floor), ms', floor.toFixed(1), 'n/a', '0']);
+  compare('`chpst -u nobody true`, ms', [join(links, 'chpst'), '-u', 'nobody', 'true'], ['/usr/bin/chpst', '-u', 'nobody', 'true']);
+  compare('`setuser nobody true`, ms (runit\'s peer: chpst -u)', [join(links, 'setuser'), 'nobody', 'true'], ['/usr/bin/chpst', '-u', 'nobody', 'true']);
+  compare('`sv status DIR`, ms', [join(links, 'sv'), 'status', service], ['/usr/bin/sv', 'status', service]);
+  runsv.kill('SIGTERM');
+
+  // Ten idle services, each with `exec svlogd -tt ./main` as its log/run.
+  const loggers = async (svlogd: string, env = '') => {
+    const files = services(10, 'exec sleep 100000');
+    for (let i = 1; i <= 10; i++) files[`etc/service/svc${i}/log/run`] = `#!/bin/sh\n${env}exec ${svlogd} -tt ./main\n`;
+    const setup = fixture(files);
+    const init = await startPid1([SANDBOX, setup.scratch, setup.dir, BINARY, '--quiet'], 'my_init');
+    await sleep(SETTLED_MS);
+    const pids = descendants(init.pid).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('svlogd'));
+    const pid1 = memory(init.pid).anon;
+    const all = pids.reduce((sum, pid) => sum + memory(pid).anon, pid1);
+    process.kill(init.pid, 'SIGKILL');
+    await init.exited;
+    rmSync(setup.scratch, { recursive: true, force: true });
+    return { pid1, all, count: pids.length };
+  };
+  const ours = await loggers(join(links, 'svlogd'));
+  const debian = await loggers('/usr/bin/svlogd');
+  const alone = await loggers(join(links, 'svlogd'), 'unset MY_INIT_LOGGER_FD\n');
+  rmSync(links, { recursive: true, force: true });
+  const mb = (r: { pid1: number; all: number; count: number }) => `${r.all.toFixed(1)} (PID 1 ${r.pid1.toFixed(1)}, ${r.count} loggers)`;
+  rows.push(['anonymous RSS of PID 1 + 10 idle `svlogd -tt` loggers, MB', mb(ours), `${mb(debian)} (${(ours.all / debian.all).toFixed(1)}x)`, 'n/a']);
+  rows.push(['  the same, ours not handed over to PID 1 (each a Node process), MB', mb(alone), 'n/a', 'n/a']);
+  return rows;
+}
+
+/** Every process below `pid`, from /proc's children lists. */
+function descendants(pid: number): number[] {
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    for (const task of readdirSync(`/proc/${next}/task`)) {
+      for (const word of readFileSync(`/proc/${next}/task/${task}/children`, 'latin1').split(' ')) {
+        if (word !== '') {
+          found.push(Number(word));
+          queue.push(Number(word));
+        }
+      }
+    }
+  }
+  return found;
 }
 
 await main();

@@ -10,6 +10,10 @@ version=$(node -p 'require("./package.json").version')
 mkdir -p dist
 
 node-gyp rebuild --silent --nodedir="$node_dir" >/dev/null
+# What a handed-over svlogd becomes (src/native/logger_stub.c): C, so that it costs no Node heap;
+# static, so that it needs no glibc newer than the one it runs on.
+cc -O2 -static -Wall -Wextra -Werror -o build/logger-stub src/native/logger_stub.c
+strip build/logger-stub
 esbuild src/entry.ts --bundle --platform=node --format=cjs --target=node26 \
   --define:MY_INIT_VERSION="\"$version\"" --legal-comments=none --minify-syntax \
   --banner:js='const importMetaUrl = require("node:url").pathToFileURL(process.execPath).href;' \
@@ -30,7 +34,7 @@ cat > dist/sea-config.json <<JSON
   "useCodeCache": true,
   "execArgv": ["--disable-sigusr1"],
   "execArgvExtension": "none",
-  "assets": { "init_native.node": "build/Release/init_native.node" }
+  "assets": { "init_native.node": "build/Release/init_native.node", "logger-stub": "build/logger-stub" }
 }
 JSON
 # The code cache is made by this process, so with its V8 flags: the executable must

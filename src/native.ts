@@ -35,6 +35,12 @@ export interface Native {
   flock(fd: number, wait: boolean): boolean;
   /** sendto() on a fresh non-blocking UDP socket; the bytes sent. Throws with the errno. */
   sendUdp(ipv4: string, port: number, message: Buffer): number;
+  /** A connected pair of Unix stream sockets, both close-on-exec. */
+  socketpair(): [number, number];
+  /** An anonymous file (close-on-exec) that can be written and then executed through /proc/self/fd. */
+  memfdCreate(name: string): number;
+  /** Clears FD_CLOEXEC, so that the program execve runs inherits the fd. */
+  keepOnExec(fd: number): void;
 }
 
 const CANDIDATE_DIRECTORIES = ['/run', '/dev/shm', '/tmp', '/var/tmp', '/var/run'];

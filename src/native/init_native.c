@@ -20,9 +20,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -432,6 +432,44 @@ static napi_value js_send_udp(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* socketpair(AF_UNIX, SOCK_STREAM) -> [fd, fd], both close-on-exec: the channel to a logger. */
+static napi_value js_socketpair(napi_env env, napi_callback_info info) {
+  (void)info;
+  int ends[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) < 0) return throw_errno(env, errno, "socketpair");
+  napi_value result, first, second;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_int32(env, ends[0], &first);
+  napi_create_int32(env, ends[1], &second);
+  napi_set_element(env, result, 0, first);
+  napi_set_element(env, result, 1, second);
+  return result;
+}
+
+/* memfd_create(name) -> fd, close-on-exec: an executable that needs no file system. */
+static napi_value js_memfd_create(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  char *name = argc == 1 ? dup_string(env, args[0]) : NULL;
+  if (name == NULL) return throw_type(env, "memfdCreate: expected a name");
+  int fd = memfd_create(name, MFD_CLOEXEC);
+  int err = errno;
+  free(name);
+  if (fd < 0) return throw_errno(env, err, "memfd_create");
+  napi_value result;
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
+static napi_value js_keep_on_exec(napi_env env, napi_callback_info info) {
+  int32_t fd;
+  if (!int_argument(env, info, &fd, "keepOnExec: expected an fd")) return NULL;
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) return throw_errno(env, errno, "fcntl");
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -446,6 +484,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"mkfifo", NULL, js_mkfifo, NULL, NULL, NULL, napi_enumerable, NULL},
       {"flock", NULL, js_flock, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendUdp", NULL, js_send_udp, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"socketpair", NULL, js_socketpair, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"memfdCreate", NULL, js_memfd_create, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"keepOnExec", NULL, js_keep_on_exec, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;

@@ -7,6 +7,7 @@ import { Children } from '../children.ts';
 import { loadNative } from '../native.ts';
 import { EXIT_FATAL, parseSvlogdArguments } from '../svlogd/arguments.ts';
 import { errorText } from '../svlogd/error-text.ts';
+import { handOffToSupervisor } from '../svlogd/handoff.ts';
 import { Logger } from '../svlogd/logger.ts';
 
 function writeErr(bytes: Buffer): void {
@@ -28,6 +29,8 @@ export function main(args: string[]): void {
     process.exit(EXIT_FATAL);
   }
   const native = loadNative();
+  // Under our own supervisor, PID 1 does the logging and this process becomes a small stub.
+  if (!(native instanceof Error) && handOffToSupervisor(args, native)) return;
   if (native instanceof Error) writeErr(Buffer.from(`svlogd: warning: log directories are not locked: ${native.message}\n`));
   const children = new Children(native instanceof Error ? null : native);
   const env = new Map(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));

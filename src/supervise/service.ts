@@ -11,6 +11,8 @@ import * as log from '../log.ts';
 import type { Native } from '../native.ts';
 import { isRunnable } from '../scripts.ts';
 import { delay } from '../waiting.ts';
+import { CHANNEL_ENV, CHANNEL_FD } from '../svlogd/handoff-protocol.ts';
+import type { LoggerHandoff } from './logger-handoff.ts';
 import { encodeStatus, renderPid, renderStat, type Status } from './status.ts';
 
 export interface ServiceContext {
@@ -27,6 +29,14 @@ export interface ServiceContext {
   readonly onCriticalFailure: (directory: string, failures: number) => void;
 }
 
+/** A service's stdin and stdout; a logger's stdin is the pipe from its service, and an svlogd it runs may hand its work to us. */
+export interface ServiceIo {
+  isLogger: boolean;
+  stdin: number;
+  stdout: number;
+  handoff?: LoggerHandoff;
+}
+
 /** A run that lived this long was healthy: runit's throttle and our backoff start over. */
 const HEALTHY_RUN_MS = 1000;
 /** A run of a critical service that lives this long breaks its row of failures. */
@@ -35,8 +45,6 @@ const DEFAULT_CRITICAL_FAILURES = 3;
 /** How much of a `critical` file that is not a number its warning quotes: a line, not the file. */
 const CRITICAL_SHOWN = 40;
 
-/** How long a logger may take to drain its pipe and exit on its own at shutdown. */
-const LOGGER_DRAIN_SECONDS = 1;
 
 export class Service {
   readonly directory: string;
@@ -44,6 +52,8 @@ export class Service {
   private readonly isLogger: boolean;
   private readonly stdin: number;
   private readonly stdout: number;
+  /** A logger's: an svlogd it runs may hand its work to us. */
+  private readonly handoff: LoggerHandoff | null;
   private status: Status;
   private runStartedAt = 0;
   private shortRuns = 0;
@@ -61,12 +71,13 @@ export class Service {
   /** Called once supervision has ended after `sv exit`. */
   onExit: (() => void) | null = null;
 
-  private constructor(directory: string, context: ServiceContext, isLogger: boolean, stdin: number, stdout: number) {
+  private constructor(directory: string, context: ServiceContext, io: ServiceIo) {
     this.directory = directory;
     this.context = context;
-    this.isLogger = isLogger;
-    this.stdin = stdin;
-    this.stdout = stdout;
+    this.isLogger = io.isLogger;
+    this.stdin = io.stdin;
+    this.stdout = io.stdout;
+    this.handoff = io.handoff ?? null;
     this.status = { changedAt: Date.now(), pid: 0, paused: false, want: 'up', gotTerm: false, state: 'down' };
   }
 
@@ -75,8 +86,8 @@ export class Service {
    * `./run` unless a `down` file says otherwise. An Error when the directory
    * cannot be supervised (another supervisor holds its lock, say).
    */
-  static open(directory: string, context: ServiceContext, io: { isLogger: boolean; stdin: number; stdout: number }): Service | Error {
-    const service = new Service(directory, context, io.isLogger, io.stdin, io.stdout);
+  static open(directory: string, context: ServiceContext, io: ServiceIo): Service | Error {
+    const service = new Service(directory, context, io);
     const problem = service.claim();
     if (problem) {
       service.releaseFds();
@@ -214,12 +225,13 @@ export class Service {
     }
   }
 
-  private spawnInDirectory(argv: string[]): Child {
+  /** `channel`: a logger's end of the hand-off channel, its fd 3. */
+  private spawnInDirectory(argv: string[], channel?: number): Child {
     return this.context.children.spawn({
       argv,
-      env: this.context.env,
+      env: channel === undefined ? this.context.env : new Map(this.context.env).set(CHANNEL_ENV, String(CHANNEL_FD)),
       cwd: this.directory,
-      stdio: [this.stdin, this.stdout, 2],
+      stdio: channel === undefined ? [this.stdin, this.stdout, 2] : [this.stdin, this.stdout, 2, channel],
       // As under `runsvdir -P`: out of the terminal's foreground group, so Ctrl-C reaches only the main command.
       group: 'own-session',
     });
@@ -229,13 +241,16 @@ export class Service {
     if (this.closed) return;
     this.runStartedAt = Date.now();
     let child: Child;
+    const channel = this.handoff?.channel();
     try {
-      child = this.spawnInDirectory(['./run']);
+      child = this.spawnInDirectory(['./run'], channel?.childEnd);
     } catch (error) {
+      channel?.abandon();
       this.reportStartFailure('./run', error);
       this.afterDown();
       return;
     }
+    channel?.attach(child.pid);
     this.lastStartFailure.delete('./run');
     this.status = { ...this.status, pid: child.pid, state: 'run', gotTerm: false, changedAt: Date.now() };
     this.writeStatus(true);
@@ -363,13 +378,17 @@ export class Service {
   /**
    * At shutdown: as `sv force-stop` did in the reference, SIGTERM (and
    * SIGCONT), then SIGKILL after KILL_PROCESS_TIMEOUT. A logger is first given
-   * the chance to drain its pipe and stop at end-of-file, so no line is lost.
+   * up to KILL_PROCESS_TIMEOUT to drain its pipe and stop at end of input (its
+   * service is down by then, so that comes at once), so that no line is lost.
    */
   async stop(): Promise<void> {
     if (this.closed) return;
+    // A logger waiting out its restart delay starts now: what its service wrote is still in the pipe.
+    const drainNow = this.isLogger && this.restartTimer !== null && this.status.state === 'down';
     this.status.want = 'down';
     this.cancelRestart();
-    if (this.isLogger && (await this.untilDown(LOGGER_DRAIN_SECONDS))) {
+    if (drainNow) this.startRun();
+    if (this.isLogger && (await this.untilDown(this.context.killProcessTimeout))) {
       this.close();
       return;
     }

@@ -6,6 +6,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { closeSync, constants, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as log from '../log.ts';
+import { LoggerHandoff, startLogEngine } from './logger-handoff.ts';
 import { Service, type ServiceContext } from './service.ts';
 import { monotonicMs } from '../waiting.ts';
 
@@ -97,7 +98,8 @@ export class Supervisor {
     let stdout = 1;
     if (isDirectory(join(directory, 'log'))) {
       pipe = this.context.native.pipe();
-      const opened = Service.open(join(directory, 'log'), context, { isLogger: true, stdin: pipe[0], stdout: 1 });
+      const handoff = new LoggerHandoff(pipe[0], this.context.native, startLogEngine(this.context.children, this.context.native));
+      const opened = Service.open(join(directory, 'log'), context, { isLogger: true, stdin: pipe[0], stdout: 1, handoff });
       if (opened instanceof Error) return this.refuse(name, opened, pipe);
       logger = opened;
       stdout = pipe[1];

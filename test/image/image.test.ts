@@ -221,3 +221,61 @@ test('build arguments leave syslog, cron and SSH out, and the image still boots'
     await podman(['rmi', '-f', name]);
   }
 });
+
+/**
+ * An image as real ones built on baseimage-docker are: its build registers a
+ * service with update-service, links an init.d name to sv and gosu to setuser;
+ * the service drops to a user with chpst and logs through svlogd -tt. Then the
+ * same image with Debian's runit installed over ours: dpkg replaces the links
+ * with runit's own programs, which must work against our supervisor.
+ */
+const DERIVED_DOCKERFILE = `FROM ${IMAGE}
+RUN mkdir -p /etc/sv/ticker/log /var/log/ticker \\
+ && printf '#!/bin/sh\\nexec chpst -u nobody sh -c "while :; do echo tick as \\\\$(id -un); sleep 0.2; done"\\n' > /etc/sv/ticker/run \\
+ && printf '#!/bin/sh\\nexec svlogd -tt /var/log/ticker\\n' > /etc/sv/ticker/log/run \\
+ && chmod +x /etc/sv/ticker/run /etc/sv/ticker/log/run \\
+ && update-service --add /etc/sv/ticker \\
+ && ln -s /usr/bin/sv /etc/init.d/ticker \\
+ && ln -sf "$(command -v setuser)" /usr/local/bin/gosu
+`;
+
+const DERIVED_CHECKS = `
+for i in $(seq 50); do grep -q "tick as nobody" /var/log/ticker/current 2>/dev/null && break; sleep 0.2; done
+/etc/init.d/ticker status | sed -E 's/[0-9]+s/Ns/g; s/pid [0-9]+/pid P/g'
+echo "log line: $(tail -n 1 /var/log/ticker/current | sed -E 's/^[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{5} /STAMP /')"
+echo "gosu: $(gosu nobody id -un)"
+echo "registered: $(update-service --list ticker)"
+sv restart ticker | sed -E 's/[0-9]+s/Ns/g; s/pid [0-9]+/pid P/g'
+`;
+
+test('a derived image: update-service, an init.d link to sv, gosu -> setuser, chpst -u and svlogd -tt; the same after apt-get install runit', { skip, timeout: 600_000 }, async () => {
+  const work = mkdtempSync(join(tmpdir(), 'my_init-derived-'));
+  const derived = `localhost/my_init-derived-${process.pid}`;
+  const withRunit = `localhost/my_init-derived-runit-${process.pid}`;
+  try {
+    writeFileSync(join(work, 'Dockerfile'), DERIVED_DOCKERFILE);
+    const built = await podman(['build', '-q', '--network', 'host', '-t', derived, work]);
+    assert.equal(built.exitCode, 0, built.all);
+    writeFileSync(join(work, 'Dockerfile'), `FROM ${derived}\nRUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends runit\n`);
+    const upgraded = await podman(['build', '-q', '--network', 'host', '-t', withRunit, work]);
+    assert.equal(upgraded.exitCode, 0, upgraded.all);
+    const expected = [
+      'run: ticker: (pid P) Ns; run: log: (pid P) Ns',
+      'log line: STAMP tick as nobody',
+      'gosu: nobody',
+      'registered: ticker -> /etc/sv/ticker',
+      'ok: run: ticker: (pid P) Ns',
+    ].join('\n');
+    for (const image of [derived, withRunit]) {
+      const r = await run([image, '/sbin/my_init', '--quiet', '--', 'sh', '-c', DERIVED_CHECKS]);
+      assert.equal(r.stdout, expected, `${image}:\n${r.all}`);
+      assert.equal(r.exitCode, 0, r.all);
+    }
+    // The programs are runit's own after the install, and ours before it.
+    const which = await run([withRunit, 'sh', '-c', 'for p in /usr/bin/sv /usr/bin/chpst /usr/bin/svlogd /usr/sbin/update-service; do [ -L $p ] && echo "$p link" || echo "$p file"; done']);
+    assert.equal(which.stdout, '/usr/bin/sv file\n/usr/bin/chpst file\n/usr/bin/svlogd file\n/usr/sbin/update-service file', which.all);
+  } finally {
+    await podman(['rmi', '-f', withRunit, derived]);
+    rmSync(work, { recursive: true, force: true });
+  }
+});
