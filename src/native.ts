@@ -33,6 +33,19 @@ export interface Native {
   pipe(): [number, number];
   mkfifo(path: string, mode: number): void;
   flock(fd: number, wait: boolean): boolean;
+  /** The new session's id. */
+  setsid(): number;
+  chroot(path: string): void;
+  /** [soft, hard]; RLIM_INFINITY is 2n ** 64n - 1n. */
+  getrlimit(resource: number): [bigint, bigint];
+  /**
+   * Sets the limits ([resource, soft, hard]), then execs the first of `files` that execve
+   * takes, passing over missing, denied and directory ones as runit's pathexec does.
+   * Returns only by throwing: syscall "setrlimit" or "execve", with the errno to report.
+   */
+  pathexec(files: readonly string[], argv: readonly string[], envp: readonly string[], limits: readonly (readonly [number, bigint, bigint])[]): never;
+  /** Clears FD_CLOEXEC, so that the program execve runs inherits the fd. */
+  keepOnExec(fd: number): void;
 }
 
 const CANDIDATE_DIRECTORIES = ['/run', '/dev/shm', '/tmp', '/var/tmp', '/var/run'];

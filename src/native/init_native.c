@@ -20,6 +20,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -395,6 +396,137 @@ static napi_value js_flock(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* For chpst: the process state it changes that Node cannot. */
+
+/* setsid() -> the new session's id. */
+static napi_value js_setsid(napi_env env, napi_callback_info info) {
+  (void)info;
+  pid_t sid = setsid();
+  if (sid < 0) return throw_errno(env, errno, "setsid");
+  napi_value result;
+  napi_create_int32(env, sid, &result);
+  return result;
+}
+
+static napi_value js_chroot(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  char *path = argc == 1 ? dup_string(env, args[0]) : NULL;
+  if (path == NULL) return throw_type(env, "chroot: expected a path");
+  int rc = chroot(path);
+  int err = errno;
+  free(path);
+  if (rc < 0) return throw_errno(env, err, "chroot");
+  return NULL;
+}
+
+/* getrlimit(resource) -> [soft, hard] as bigints (RLIM_INFINITY is 2^64-1). */
+static napi_value js_getrlimit(napi_env env, napi_callback_info info) {
+  int32_t resource;
+  if (!int_argument(env, info, &resource, "getrlimit: expected a resource")) return NULL;
+  struct rlimit limit;
+  if (getrlimit(resource, &limit) < 0) return throw_errno(env, errno, "getrlimit");
+  napi_value result, soft, hard;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_bigint_uint64(env, (uint64_t)limit.rlim_cur, &soft);
+  napi_create_bigint_uint64(env, (uint64_t)limit.rlim_max, &hard);
+  napi_set_element(env, result, 0, soft);
+  napi_set_element(env, result, 1, hard);
+  return result;
+}
+
+/* One [resource, soft, hard] triple of pathexec's limits; false (TypeError thrown) when malformed. */
+static bool limit_argument(napi_env env, napi_value triple, int *resource, struct rlimit *limit) {
+  napi_value element;
+  int32_t value;
+  uint64_t soft, hard;
+  bool lossless;
+  if (napi_get_element(env, triple, 0, &element) != napi_ok ||
+      napi_get_value_int32(env, element, &value) != napi_ok) return false;
+  *resource = value;
+  if (napi_get_element(env, triple, 1, &element) != napi_ok ||
+      napi_get_value_bigint_uint64(env, element, &soft, &lossless) != napi_ok) return false;
+  if (napi_get_element(env, triple, 2, &element) != napi_ok ||
+      napi_get_value_bigint_uint64(env, element, &hard, &lossless) != napi_ok) return false;
+  limit->rlim_cur = (rlim_t)soft;
+  limit->rlim_max = (rlim_t)hard;
+  return true;
+}
+
+/*
+ * pathexec(files, argv, envp, limits): sets the limits ([resource, soft, hard]
+ * with bigints), then runs the first of files that execve accepts, as runit's
+ * pathexec_run walks $PATH: a missing file is passed over, and so is one that
+ * is denied (EACCES, EPERM) or a directory, whose error is kept; any other
+ * error ends the walk. Returns only by throwing: "setrlimit" or "execve", with
+ * the errno runit would report. The limits come last and here, with every
+ * string already copied, because a low memory limit would starve the JS heap.
+ */
+static napi_value js_pathexec(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value args[4];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc < 4) return throw_type(env, "pathexec: expected files, argv, envp and limits");
+  char **files = dup_string_array(env, args[0]);
+  char **argv = dup_string_array(env, args[1]);
+  char **envp = dup_string_array(env, args[2]);
+  uint32_t limit_count = 0;
+  napi_get_array_length(env, args[3], &limit_count);
+  struct rlimit *limits = calloc(limit_count + 1, sizeof *limits);
+  int *resources = calloc(limit_count + 1, sizeof *resources);
+  napi_value result = NULL;
+  if (files == NULL || argv == NULL || envp == NULL || limits == NULL || resources == NULL) {
+    throw_type(env, "pathexec: bad files, argv or envp");
+    goto out;
+  }
+  for (uint32_t i = 0; i < limit_count; i++) {
+    napi_value triple;
+    napi_get_element(env, args[3], i, &triple);
+    if (!limit_argument(env, triple, &resources[i], &limits[i])) {
+      throw_type(env, "pathexec: limits must be [resource, soft, hard] with bigints");
+      goto out;
+    }
+  }
+  for (uint32_t i = 0; i < limit_count; i++) {
+    if (setrlimit(resources[i], &limits[i]) < 0) {
+      throw_errno(env, errno, "setrlimit");
+      goto out;
+    }
+  }
+  /* What Node leaves on our stdio must not keep it from the program. */
+  for (int fd = 0; fd < 3; fd++) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && (flags & FD_CLOEXEC)) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+  }
+  int saved = 0, err = ENOENT;
+  for (char **file = files; *file != NULL; file++) {
+    execve(*file, argv, envp);
+    err = errno;
+    if (err == ENOENT) continue;
+    saved = err;
+    if (err != EACCES && err != EPERM && err != EISDIR) break;
+  }
+  throw_errno(env, saved != 0 ? saved : err, "execve");
+
+out:
+  free_vector(files);
+  free_vector(argv);
+  free_vector(envp);
+  free(limits);
+  free(resources);
+  return result;
+}
+
+/* The fd stays open in the program execve runs (libuv opens every fd close-on-exec). */
+static napi_value js_keep_on_exec(napi_env env, napi_callback_info info) {
+  int32_t fd;
+  if (!int_argument(env, info, &fd, "keepOnExec: expected an fd")) return NULL;
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) return throw_errno(env, errno, "fcntl");
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -408,6 +540,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"pipe", NULL, js_pipe, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mkfifo", NULL, js_mkfifo, NULL, NULL, NULL, napi_enumerable, NULL},
       {"flock", NULL, js_flock, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setsid", NULL, js_setsid, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"chroot", NULL, js_chroot, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"getrlimit", NULL, js_getrlimit, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pathexec", NULL, js_pathexec, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"keepOnExec", NULL, js_keep_on_exec, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;
