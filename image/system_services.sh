@@ -9,6 +9,8 @@ $minimal_apt_get_install libstdc++6 libatomic1
 install -m 0755 /bd_build/my_init /sbin/my_init
 ln -sf /sbin/my_init /sbin/setuser
 ln -sf /sbin/my_init /usr/bin/sv
+# Run scripts written for baseimage-docker use runit's chpst (`exec chpst -u redis redis-server`).
+ln -sf /sbin/my_init /usr/bin/chpst
 mkdir -p /etc/my_init.d /etc/my_init.pre_shutdown.d /etc/my_init.post_shutdown.d /etc/service
 # The environment directory is root's; the dumps are readable by the docker_env group.
 chmod 700 /etc/container_environment

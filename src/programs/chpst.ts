@@ -267,7 +267,8 @@ class State {
     }
     let dir;
     try {
-      dir = opendirSync('.');
+      // Names as bytes: one that is not UTF-8 must still open.
+      dir = opendirSync('.', { encoding: 'buffer' as BufferEncoding });
     } catch (error) {
       return fatal2('unable to open directory', dirname, error);
     }
@@ -279,20 +280,22 @@ class State {
         return fatal2('unable to read directory', dirname, error);
       }
       if (entry === null) break;
-      if (entry.name.startsWith('.')) continue;
+      const bytes = entry.name as unknown as Buffer;
+      if (bytes[0] === 0x2e) continue; // A dotfile, `.` and `..`.
+      const name = bytes.toString('utf8');
       try {
-        this.envdirBuffer = readFileSync(entry.name);
+        this.envdirBuffer = readFileSync(bytes);
       } catch (error) {
         const errno = errnoOf(error);
         if (errno === EISDIR && fromOption) {
           this.envdirBuffer = Buffer.alloc(0); // readclose emptied it before the read failed.
-          if (verbose) writeStderr(`${WARNING}unable to read ${dirname}/${entry.name}: ${errorText(errno)}\n`);
+          if (verbose) writeStderr(`${WARNING}unable to read ${dirname}/${name}: ${errorText(errno)}\n`);
           continue;
         }
-        if (errno !== ENOENT) fatal(`unable to read ${dirname}/${entry.name}`, error);
+        if (errno !== ENOENT) fatal(`unable to read ${dirname}/${name}`, error);
         // A file that vanished (a dangling link): runit goes on with what the buffer held.
       }
-      this.plus.push(this.envdirValue(entry.name));
+      this.plus.push(this.envdirValue(name));
     }
     dir.closeSync();
     try {
