@@ -8,9 +8,9 @@
 //
 // Node does the user, the groups, nice and exec itself; the addon is loaded
 // only for what it cannot do (a session, chroot, a lock that outlives exec,
-// closed stdio, limits), so `chpst -u user prog` and `chpst -e dir prog` never
-// pay for extracting it.
-import { closeSync, constants, opendirSync, openSync, readFileSync } from 'node:fs';
+// closed stdio, limits, descriptors beyond stdio to pass on), so
+// `chpst -u user prog` and `chpst -e dir prog` never pay for extracting it.
+import { closeSync, constants, opendirSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { getPriority, constants as osConstants, setPriority } from 'node:os';
 import { writeStderr } from '../log.ts';
 import { loadNative, type Native } from '../native.ts';
@@ -490,12 +490,53 @@ function restoreDefaultSignals(): void {
   }
 }
 
+/**
+ * The descriptors above stderr that chpst was given. Node marks every one
+ * close-on-exec as it starts (libuv's uv_disable_stdio_inheritance), so they
+ * are told from Node's own by kind: Node's are event polls, eventfds, io_urings
+ * and self-pipes (both ends held here); anything else was there before Node.
+ */
+function inheritedDescriptors(): number[] {
+  const targets = new Map<number, string>();
+  let names: string[];
+  try {
+    names = readdirSync('/proc/self/fd');
+  } catch {
+    return []; // No /proc: nothing is known to keep.
+  }
+  for (const name of names) {
+    const fd = Number(name);
+    if (fd < 3) continue;
+    try {
+      targets.set(fd, readlinkSync(`/proc/self/fd/${name}`));
+    } catch {
+      // Closed since the listing (the listing's own descriptor).
+    }
+  }
+  const held = new Map<string, number>();
+  for (const target of targets.values()) held.set(target, (held.get(target) ?? 0) + 1);
+  const nodes = (target: string): boolean => target.startsWith('anon_inode:') || (target.startsWith('pipe:') && held.get(target)! > 1);
+  return [...targets].filter(([, target]) => !nodes(target)).map(([fd]) => fd);
+}
+
 export function main(args: string[], calledAs: string): void {
   restoreDefaultSignals();
   let progname = calledAs;
   if (progname.startsWith('d')) progname = progname.slice(1);
   const argv = [calledAs, ...args];
   const state = new State(progname);
+  // As runit's chpst passes them: first, before a chroot or another user could keep the addon from loading.
+  const inherited = inheritedDescriptors();
+  if (inherited.length > 0) {
+    const native = state.needNative();
+    for (const fd of inherited) {
+      try {
+        native.keepOnExec(fd);
+      } catch {
+        // Gone meanwhile: nothing to pass on.
+      }
+    }
+  }
   switch (progname) {
     case 'setuidgid':
     case 'envuidgid':

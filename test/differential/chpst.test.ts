@@ -212,6 +212,20 @@ same('a program that does not start under its limits', { args: ['-o', '0', 'nosu
 // -P and -0 -1 -2.
 same('without -P the program is in our process group', { args: ['sh', '-c', SESSION] });
 same('-P: a new session', { args: ['-P', 'sh', '-c', SESSION] });
+same('descriptors beyond stdio that chpst is given are passed on', {
+  args: ['sh', '-c', 'exec 3<file 5>/dev/null 7<. 9>>file; ./chpst sh -c "ls /proc/\\$\\$/fd > fds"'],
+  setup: (dir) => {
+    writeFileSync(join(dir, 'file'), 'content\n');
+    links(dir, 'chpst');
+  },
+});
+same('descriptors beyond stdio are passed on with -u and with the addon loaded (-P, limits)', {
+  args: ['sh', '-c', 'exec 3<file 4>&1; ./chpst -u daemon sh -c "ls /proc/\\$\\$/fd >&4"; ./chpst -P -o 100 sh -c "ls /proc/\\$\\$/fd >&4"'],
+  setup: (dir) => {
+    writeFileSync(join(dir, 'file'), 'content\n');
+    links(dir, 'chpst');
+  },
+});
 same('-0 -1 -2: closed for the program', { args: ['-012', 'sh', '-c', FDS] });
 same('-1: only stdout closed', { args: ['-1', 'sh', '-c', FDS] });
 same('-0 -2 with a failing exec: the error is not seen', { args: ['-0', '-2', 'nosuchprogram'] });
