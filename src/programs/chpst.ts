@@ -494,7 +494,8 @@ function restoreDefaultSignals(): void {
  * The descriptors above stderr that chpst was given. Node marks every one
  * close-on-exec as it starts (libuv's uv_disable_stdio_inheritance), so they
  * are told from Node's own by kind: Node's are event polls, eventfds, io_urings
- * and self-pipes (both ends held here); anything else was there before Node.
+ * and self-pipes (a read end and a write end both held here); anything else
+ * was there before Node.
  */
 function inheritedDescriptors(): number[] {
   const targets = new Map<number, string>();
@@ -513,9 +514,19 @@ function inheritedDescriptors(): number[] {
       // Closed since the listing (the listing's own descriptor).
     }
   }
-  const held = new Map<string, number>();
-  for (const target of targets.values()) held.set(target, (held.get(target) ?? 0) + 1);
-  const nodes = (target: string): boolean => target.startsWith('anon_inode:') || (target.startsWith('pipe:') && held.get(target)! > 1);
+  // For each pipe, the access modes (O_RDONLY 0, O_WRONLY 1) of the ends held here.
+  const ends = new Map<string, Set<number>>();
+  for (const [fd, target] of targets) {
+    if (!target.startsWith('pipe:')) continue;
+    let flags = 0;
+    try {
+      flags = Number.parseInt(/^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'))?.[1] ?? '0', 8);
+    } catch {
+      continue;
+    }
+    ends.set(target, (ends.get(target) ?? new Set()).add(flags & 3));
+  }
+  const nodes = (target: string): boolean => target.startsWith('anon_inode:') || (ends.get(target)?.size ?? 0) > 1;
   return [...targets].filter(([, target]) => !nodes(target)).map(([fd]) => fd);
 }
 

@@ -213,7 +213,7 @@ same('a program that does not start under its limits', { args: ['-o', '0', 'nosu
 same('without -P the program is in our process group', { args: ['sh', '-c', SESSION] });
 same('-P: a new session', { args: ['-P', 'sh', '-c', SESSION] });
 same('descriptors beyond stdio that chpst is given are passed on', {
-  args: ['sh', '-c', 'exec 3<file 5>/dev/null 7<. 9>>file; ./chpst sh -c "ls /proc/\\$\\$/fd > fds"'],
+  args: ['sh', '-c', 'exec 3<file 5>/dev/null 7<. 9>>file 11>&1 12>&1; ./chpst sh -c "ls /proc/\\$\\$/fd > fds"'],
   setup: (dir) => {
     writeFileSync(join(dir, 'file'), 'content\n');
     links(dir, 'chpst');
