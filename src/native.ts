@@ -39,11 +39,18 @@ export interface Native {
   /** [soft, hard]; RLIM_INFINITY is 2n ** 64n - 1n. */
   getrlimit(resource: number): [bigint, bigint];
   /**
-   * Sets the limits ([resource, soft, hard]), then execs the first of `files` that execve
-   * takes, passing over missing, denied and directory ones as runit's pathexec does.
-   * Returns only by throwing: syscall "setrlimit" or "execve", with the errno to report.
+   * Puts the lock's fd ([from, to], or null) at its number for the program, sets the limits
+   * ([resource, soft, hard]), then execs the first of `files` that execve takes, passing over
+   * missing, denied and directory ones as runit's pathexec does. Returns only by throwing:
+   * syscall "setrlimit" or "execve" (or "dup2"), with the errno to report.
    */
-  pathexec(files: readonly string[], argv: readonly string[], envp: readonly string[], limits: readonly (readonly [number, bigint, bigint])[]): never;
+  pathexec(
+    files: readonly string[],
+    argv: readonly string[],
+    envp: readonly string[],
+    limits: readonly (readonly [number, bigint, bigint])[],
+    lock: readonly [number, number] | null,
+  ): never;
   /** Clears FD_CLOEXEC, so that the program execve runs inherits the fd. */
   keepOnExec(fd: number): void;
 }

@@ -455,19 +455,23 @@ static bool limit_argument(napi_env env, napi_value triple, int *resource, struc
 }
 
 /*
- * pathexec(files, argv, envp, limits): sets the limits ([resource, soft, hard]
- * with bigints), then runs the first of files that execve accepts, as runit's
- * pathexec_run walks $PATH: a missing file is passed over, and so is one that
- * is denied (EACCES, EPERM) or a directory, whose error is kept; any other
- * error ends the walk. Returns only by throwing: "setrlimit" or "execve", with
- * the errno runit would report. The limits come last and here, with every
- * string already copied, because a low memory limit would starve the JS heap.
+ * pathexec(files, argv, envp, limits, lock): puts the lock's fd ([from, to],
+ * or null) at the number the program is to find it under, sets the limits
+ * ([resource, soft, hard] with bigints), then runs the first of files that
+ * execve accepts, as runit's pathexec_run walks $PATH: a missing file is
+ * passed over, and so is one that is denied (EACCES, EPERM) or a directory,
+ * whose error is kept; any other error ends the walk. Returns only by
+ * throwing: "setrlimit" or "execve", with the errno runit would report, and
+ * with the fd that `to` was put back. The limits come last and here, with
+ * every string already copied, because a low memory limit would starve the JS
+ * heap in between; the fd goes to its number only now, as that number may be
+ * one of Node's own until exec.
  */
 static napi_value js_pathexec(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value args[4];
+  size_t argc = 5;
+  napi_value args[5];
   napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  if (argc < 4) return throw_type(env, "pathexec: expected files, argv, envp and limits");
+  if (argc < 5) return throw_type(env, "pathexec: expected files, argv, envp, limits and lock");
   char **files = dup_string_array(env, args[0]);
   char **argv = dup_string_array(env, args[1]);
   char **envp = dup_string_array(env, args[2]);
@@ -475,6 +479,16 @@ static napi_value js_pathexec(napi_env env, napi_callback_info info) {
   napi_get_array_length(env, args[3], &limit_count);
   struct rlimit *limits = calloc(limit_count + 1, sizeof *limits);
   int *resources = calloc(limit_count + 1, sizeof *resources);
+  int32_t lock_from = -1, lock_to = -1;
+  napi_valuetype lock_type;
+  napi_typeof(env, args[4], &lock_type);
+  if (lock_type == napi_object) {
+    napi_value element;
+    napi_get_element(env, args[4], 0, &element);
+    napi_get_value_int32(env, element, &lock_from);
+    napi_get_element(env, args[4], 1, &element);
+    napi_get_value_int32(env, element, &lock_to);
+  }
   napi_value result = NULL;
   if (files == NULL || argv == NULL || envp == NULL || limits == NULL || resources == NULL) {
     throw_type(env, "pathexec: bad files, argv or envp");
@@ -488,16 +502,29 @@ static napi_value js_pathexec(napi_env env, napi_callback_info info) {
       goto out;
     }
   }
-  for (uint32_t i = 0; i < limit_count; i++) {
-    if (setrlimit(resources[i], &limits[i]) < 0) {
-      throw_errno(env, errno, "setrlimit");
-      goto out;
-    }
-  }
   /* What Node leaves on our stdio must not keep it from the program. */
   for (int fd = 0; fd < 3; fd++) {
     int flags = fcntl(fd, F_GETFD);
     if (flags >= 0 && (flags & FD_CLOEXEC)) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+  }
+  /* The lock at its number, without close-on-exec; what held that number is kept aside, above stdio. */
+  int displaced = -1;
+  if (lock_from >= 0 && lock_to >= 0) {
+    if (lock_from == lock_to) {
+      fcntl(lock_to, F_SETFD, 0);
+    } else {
+      if (fcntl(lock_to, F_GETFD) >= 0) displaced = fcntl(lock_to, F_DUPFD_CLOEXEC, 3);
+      if (dup2(lock_from, lock_to) < 0) {
+        throw_errno(env, errno, "dup2");
+        goto restore;
+      }
+    }
+  }
+  for (uint32_t i = 0; i < limit_count; i++) {
+    if (setrlimit(resources[i], &limits[i]) < 0) {
+      throw_errno(env, errno, "setrlimit");
+      goto restore;
+    }
   }
   int saved = 0, err = ENOENT;
   for (char **file = files; *file != NULL; file++) {
@@ -509,6 +536,13 @@ static napi_value js_pathexec(napi_env env, napi_callback_info info) {
   }
   throw_errno(env, saved != 0 ? saved : err, "execve");
 
+restore:
+  if (displaced >= 0) {
+    dup3(displaced, lock_to, O_CLOEXEC);
+    close(displaced);
+  } else if (lock_from >= 0 && lock_to >= 0 && lock_from != lock_to) {
+    close(lock_to);
+  }
 out:
   free_vector(files);
   free_vector(argv);

@@ -197,6 +197,10 @@ class State {
   /** pathexec_env's additions: `NAME=value` sets, a bare `NAME` removes. */
   readonly plus: string[] = [];
   native: Native | null = null;
+  /** The descriptors above stderr chpst was given, which the program gets too. */
+  inherited: number[] = [];
+  /** The lock's fd, and the number runit's open() would have given it: the lowest one chpst was not given. */
+  lock: [number, number] | null = null;
   /** openreadclose's buffer, which a vanished file leaves as it was (runit reuses it). */
   private envdirBuffer = Buffer.alloc(0);
 
@@ -325,7 +329,6 @@ class State {
     let fd: number;
     try {
       fd = openSync(file, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_APPEND | constants.O_CREAT, 0o600);
-      native.keepOnExec(fd);
     } catch (error) {
       return dieLock('unable to open lock', error);
     }
@@ -336,6 +339,9 @@ class State {
       return dieLock('unable to lock', error);
     }
     if (!locked) dieLock('unable to lock', errnoError(EAGAIN));
+    let number = 3;
+    while (this.inherited.includes(number)) number++;
+    this.lock = [fd, number];
   }
 
   /** [resource, soft, hard] for each limit set: below the hard limit as asked, else the hard limit. */
@@ -363,7 +369,7 @@ class State {
     const files = file.includes('/') ? [file] : (process.env.PATH ?? '/bin:/usr/bin').split(':').map((directory) => `${directory === '' ? '.' : directory}/${file}`);
     if (this.native !== null) {
       try {
-        this.native.pathexec(files, argv, envp, limits);
+        this.native.pathexec(files, argv, envp, limits, this.lock);
       } catch (error) {
         const errno = errnoOf(error);
         if ((error as NodeJS.ErrnoException).syscall === 'setrlimit') fatal('unable to setrlimit()', error);
@@ -537,10 +543,10 @@ export function main(args: string[], calledAs: string): void {
   const argv = [calledAs, ...args];
   const state = new State(progname);
   // As runit's chpst passes them: first, before a chroot or another user could keep the addon from loading.
-  const inherited = inheritedDescriptors();
-  if (inherited.length > 0) {
+  state.inherited = inheritedDescriptors();
+  if (state.inherited.length > 0) {
     const native = state.needNative();
-    for (const fd of inherited) {
+    for (const fd of state.inherited) {
       try {
         native.keepOnExec(fd);
       } catch {

@@ -195,6 +195,18 @@ same('-l waits for the lock', {
 same('-L: the program holds the lock; the file is made 0600', {
   args: ['-L', 'lock', 'sh', '-c', '/usr/bin/chpst -L lock true; echo "rc=$?"'],
 });
+same('-L: the program finds the lock at the lowest descriptor chpst was not given', {
+  args: ['sh', '-c', './chpst -L lock sh -c "ls /proc/\\$\\$/fd > fds1"; exec 3<file 4<file 6<file; ./chpst -L lock sh -c "ls /proc/\\$\\$/fd > fds2"'],
+  setup: (dir) => {
+    writeFileSync(join(dir, 'file'), '');
+    links(dir, 'chpst');
+  },
+});
+same('setlock: the program finds the lock at the lowest descriptor chpst was not given', {
+  program: 'setlock',
+  args: ['lock', 'sh', '-c', 'ls /proc/$$/fd > fds'],
+});
+same('-L with limits and a program that does not exist', { args: ['-L', 'lock', '-o', '4', '-m', '100000000', 'nosuchprogram'] });
 same('-L a lock that cannot be opened', { args: ['-L', 'nosuchdir/lock', 'true'] });
 same('-l the empty name', { args: ['-l', '', 'true'] });
 
