@@ -28,6 +28,13 @@ function links(dir: string, ...names: string[]): void {
 
 /** What the program sees of its session, process group and stdio, written to a file (stdout may be closed). */
 const SESSION = 'read -r pid comm state ppid pgrp sid rest < /proc/$$/stat; echo "group leader: $((pid == pgrp)), session leader: $((pid == sid))"';
+/**
+ * A program that writes which of the descriptors 0-19 it has to the file it is given (a loop,
+ * not `ls /proc/$$/fd`, whose pipe would race; only low numbers, not what the test runner leaks).
+ */
+function listFds(dir: string): void {
+  writeFileSync(join(dir, 'listfds'), '#!/bin/sh\nfor fd in $(seq 0 19); do [ -e /proc/$$/fd/$fd ] && printf "%s " "$fd"; done > "$1"\n', { mode: 0o755 });
+}
 const FDS = 'for fd in 0 1 2; do if [ -e /proc/$$/fd/$fd ]; then echo "$fd open"; else echo "$fd closed"; fi; done > fds';
 
 /**
@@ -196,15 +203,17 @@ same('-L: the program holds the lock; the file is made 0600', {
   args: ['-L', 'lock', 'sh', '-c', '/usr/bin/chpst -L lock true; echo "rc=$?"'],
 });
 same('-L: the program finds the lock at the lowest descriptor chpst was not given', {
-  args: ['sh', '-c', './chpst -L lock sh -c "ls /proc/\\$\\$/fd > fds1"; exec 3<file 4<file 6<file; ./chpst -L lock sh -c "ls /proc/\\$\\$/fd > fds2"'],
+  args: ['sh', '-c', './chpst -L lock ./listfds fds1; exec 3<file 4<file 6<file; ./chpst -L lock ./listfds fds2'],
   setup: (dir) => {
     writeFileSync(join(dir, 'file'), '');
     links(dir, 'chpst');
+    listFds(dir);
   },
 });
 same('setlock: the program finds the lock at the lowest descriptor chpst was not given', {
   program: 'setlock',
-  args: ['lock', 'sh', '-c', 'ls /proc/$$/fd > fds'],
+  args: ['lock', './listfds', 'fds'],
+  setup: listFds,
 });
 same('-L with limits and a program that does not exist', { args: ['-L', 'lock', '-o', '4', '-m', '100000000', 'nosuchprogram'] });
 same('-L a lock that cannot be opened', { args: ['-L', 'nosuchdir/lock', 'true'] });
@@ -225,17 +234,20 @@ same('a program that does not start under its limits', { args: ['-o', '0', 'nosu
 same('without -P the program is in our process group', { args: ['sh', '-c', SESSION] });
 same('-P: a new session', { args: ['-P', 'sh', '-c', SESSION] });
 same('descriptors beyond stdio that chpst is given are passed on', {
-  args: ['sh', '-c', 'exec 3<file 5>/dev/null 7<. 9>>file 11>&1 12>&1; ./chpst sh -c "ls /proc/\\$\\$/fd > fds"'],
+  args: ['sh', '-c', 'exec 3<file 5>/dev/null 7<. 9>>file 11>&1 12>&1; ./chpst ./listfds fds'],
   setup: (dir) => {
     writeFileSync(join(dir, 'file'), 'content\n');
     links(dir, 'chpst');
+    listFds(dir);
   },
 });
 same('descriptors beyond stdio are passed on with -u and with the addon loaded (-P, limits)', {
-  args: ['sh', '-c', 'exec 3<file 4>&1; ./chpst -u daemon sh -c "ls /proc/\\$\\$/fd >&4"; ./chpst -P -o 100 sh -c "ls /proc/\\$\\$/fd >&4"'],
+  args: ['sh', '-c', 'exec 3<file 4>&1; ./chpst -u daemon ./listfds fds1; ./chpst -P -o 100 ./listfds fds2'],
   setup: (dir) => {
+    openToAll(dir, true);
     writeFileSync(join(dir, 'file'), 'content\n');
     links(dir, 'chpst');
+    listFds(dir);
   },
 });
 same('-0 -1 -2: closed for the program', { args: ['-012', 'sh', '-c', FDS] });
