@@ -462,7 +462,7 @@ static bool limit_argument(napi_env env, napi_value triple, int *resource, struc
  * passed over, and so is one that is denied (EACCES, EPERM) or a directory,
  * whose error is kept; any other error ends the walk. Returns only by
  * throwing: "setrlimit" or "execve", with the errno runit would report, and
- * with the fd that `to` was put back. The limits come last and here, with
+ * with the fd at `to` and the limits put back. The limits come last and here, with
  * every string already copied, because a low memory limit would starve the JS
  * heap in between; the fd goes to its number only now, as that number may be
  * one of Node's own until exec.
@@ -478,7 +478,9 @@ static napi_value js_pathexec(napi_env env, napi_callback_info info) {
   uint32_t limit_count = 0;
   napi_get_array_length(env, args[3], &limit_count);
   struct rlimit *limits = calloc(limit_count + 1, sizeof *limits);
+  struct rlimit *previous = calloc(limit_count + 1, sizeof *previous);
   int *resources = calloc(limit_count + 1, sizeof *resources);
+  uint32_t limits_set = 0;
   int32_t lock_from = -1, lock_to = -1;
   napi_valuetype lock_type;
   napi_typeof(env, args[4], &lock_type);
@@ -490,7 +492,7 @@ static napi_value js_pathexec(napi_env env, napi_callback_info info) {
     napi_get_value_int32(env, element, &lock_to);
   }
   napi_value result = NULL;
-  if (files == NULL || argv == NULL || envp == NULL || limits == NULL || resources == NULL) {
+  if (files == NULL || argv == NULL || envp == NULL || limits == NULL || previous == NULL || resources == NULL) {
     throw_type(env, "pathexec: bad files, argv or envp");
     goto out;
   }
@@ -520,16 +522,29 @@ static napi_value js_pathexec(napi_env env, napi_callback_info info) {
       }
     }
   }
-  for (uint32_t i = 0; i < limit_count; i++) {
-    if (setrlimit(resources[i], &limits[i]) < 0) {
-      throw_errno(env, errno, "setrlimit");
-      goto restore;
-    }
-  }
+  for (uint32_t i = 0; i < limit_count; i++) getrlimit(resources[i], &previous[i]);
   int saved = 0, err = ENOENT;
   for (char **file = files; *file != NULL; file++) {
-    execve(*file, argv, envp);
-    err = errno;
+    /* Under a memory limit any allocation by Node's other threads fails (and aborts), so the
+       limits are in force only for the one execve that can succeed: a file that does not open
+       (missing, denied, a directory) is found by an execve whose argv cannot be read, which
+       fails before anything is done. Kernels that read argv before opening always say EFAULT,
+       and then every file is tried for real, as runit does. */
+    if (limit_count > 0) {
+      syscall(SYS_execve, *file, (void *)1 /* unreadable argv */, envp);
+      err = errno;
+    }
+    if (limit_count == 0 || err == EFAULT) {
+      for (; limits_set < limit_count; limits_set++) {
+        if (setrlimit(resources[limits_set], &limits[limits_set]) < 0) {
+          throw_errno(env, errno, "setrlimit");
+          goto restore;
+        }
+      }
+      execve(*file, argv, envp);
+      err = errno;
+      for (; limits_set > 0; limits_set--) setrlimit(resources[limits_set - 1], &previous[limits_set - 1]);
+    }
     if (err == ENOENT) continue;
     saved = err;
     if (err != EACCES && err != EPERM && err != EISDIR) break;
@@ -537,6 +552,9 @@ static napi_value js_pathexec(napi_env env, napi_callback_info info) {
   throw_errno(env, saved != 0 ? saved : err, "execve");
 
 restore:
+  /* Nothing after a failed exec can see them (runit's chpst only reports and exits), but Node
+     must not run its error path under a memory limit meant for the program. */
+  for (uint32_t i = 0; i < limits_set; i++) setrlimit(resources[i], &previous[i]);
   if (displaced >= 0) {
     dup3(displaced, lock_to, O_CLOEXEC);
     close(displaced);
@@ -548,6 +566,7 @@ out:
   free_vector(argv);
   free_vector(envp);
   free(limits);
+  free(previous);
   free(resources);
   return result;
 }

@@ -12,6 +12,7 @@
 // `chpst -u user prog` and `chpst -e dir prog` never pay for extracting it.
 import { closeSync, constants, opendirSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { getPriority, constants as osConstants, setPriority } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { writeStderr } from '../log.ts';
 import { loadNative, type Native } from '../native.ts';
 import { findGroup, findUser } from '../users.ts';
@@ -215,10 +216,14 @@ class State {
   }
 
   needNative(): Native {
+    const loaded = this.tryNative();
+    return loaded instanceof Error ? fatalx('unable to load the native helper', loaded.message) : loaded;
+  }
+
+  tryNative(): Native | Error {
     if (this.native !== null) return this.native;
     const loaded = loadNative();
-    if (loaded instanceof Error) return fatalx('unable to load the native helper', loaded.message);
-    this.native = loaded;
+    if (!(loaded instanceof Error)) this.native = loaded;
     return loaded;
   }
 
@@ -349,6 +354,9 @@ class State {
     const set: [number, bigint, bigint][] = [];
     if (!anyLimit(limits)) return set;
     const native = this.needNative();
+    // Under a memory limit an allocation by one of V8's compiler threads aborts the process: no
+    // more compiling in the background (chpst has nothing left to run that needs it).
+    setFlagsFromString('--no-concurrent-sparkplug --no-concurrent-recompilation --no-concurrent-osr --no-maglev');
     for (const name of Object.keys(RESOURCES) as Resource[]) {
       const wanted = limits[name];
       if (wanted < -1n) continue;
@@ -542,10 +550,11 @@ export function main(args: string[], calledAs: string): void {
   if (progname.startsWith('d')) progname = progname.slice(1);
   const argv = [calledAs, ...args];
   const state = new State(progname);
-  // As runit's chpst passes them: first, before a chroot or another user could keep the addon from loading.
+  // As runit's chpst passes them: first, before a chroot or another user could keep the addon
+  // from loading. Where it cannot load at all (no directory allows it), they are not passed on.
   state.inherited = inheritedDescriptors();
-  if (state.inherited.length > 0) {
-    const native = state.needNative();
+  const native = state.inherited.length > 0 ? state.tryNative() : null;
+  if (native !== null && !(native instanceof Error)) {
     for (const fd of state.inherited) {
       try {
         native.keepOnExec(fd);

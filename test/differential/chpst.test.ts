@@ -263,9 +263,39 @@ same('a file that is not executable', {
   setup: (dir) => writeFileSync(join(dir, 'script'), '#!/bin/sh\necho hi\n', { mode: 0o644 }),
 });
 same('a file that is not executable, found in $PATH', {
-  args: ['script'],
+  args: ['notexecutable'],
   env: { PATH: '.:/usr/bin:/bin' },
-  setup: (dir) => writeFileSync(join(dir, 'script'), '#!/bin/sh\necho hi\n', { mode: 0o644 }),
+  setup: (dir) => writeFileSync(join(dir, 'notexecutable'), '#!/bin/sh\necho hi\n', { mode: 0o644 }),
+});
+same('a file that is not executable, then the same name further along $PATH', {
+  args: ['dual', 'argument'],
+  env: { PATH: 'first:second:/usr/bin:/bin' },
+  setup: (dir) => {
+    mkdirSync(join(dir, 'first'));
+    mkdirSync(join(dir, 'second'));
+    writeFileSync(join(dir, 'first', 'dual'), '#!/bin/sh\necho first\n', { mode: 0o644 });
+    writeFileSync(join(dir, 'second', 'dual'), '#!/bin/sh\necho "second $1"\n', { mode: 0o755 });
+  },
+});
+same('a script whose interpreter is missing: the search goes on', {
+  args: ['dual'],
+  env: { PATH: 'first:second:/usr/bin:/bin' },
+  setup: (dir) => {
+    mkdirSync(join(dir, 'first'));
+    mkdirSync(join(dir, 'second'));
+    writeFileSync(join(dir, 'first', 'dual'), '#!/nonexistent/sh\necho first\n', { mode: 0o755 });
+    writeFileSync(join(dir, 'second', 'dual'), '#!/bin/sh\necho second\n', { mode: 0o755 });
+  },
+});
+same('the same searches under a limit (each file probed, then executed under the limits)', {
+  args: ['sh', '-c', 'PATH=first:second:/usr/bin:/bin ../bin/chpst -m 200000000 -o 50 dual x; PATH=.:/usr/bin:/bin ../bin/chpst -o 50 notexecutable; echo "rc=$?"'],
+  setup: (dir) => {
+    mkdirSync(join(dir, 'first'));
+    mkdirSync(join(dir, 'second'));
+    writeFileSync(join(dir, 'notexecutable'), '#!/bin/sh\necho hi\n', { mode: 0o644 });
+    writeFileSync(join(dir, 'first', 'dual'), '#!/nonexistent/sh\necho first\n', { mode: 0o755 });
+    writeFileSync(join(dir, 'second', 'dual'), '#!/bin/sh\necho "second $1"; ulimit -n\n', { mode: 0o755 });
+  },
 });
 same('an executable that is no program (exec format error)', {
   args: ['./script'],
