@@ -7,10 +7,12 @@ set -x
 # The Node runtime inside my_init links libstdc++ and libatomic.
 $minimal_apt_get_install libstdc++6 libatomic1
 install -m 0755 /bd_build/my_init /sbin/my_init
+# runit's programs where Debian's runit package puts them, so that scripts written
+# for the reference find them; installing that package later replaces these links
+# with its own programs, which work with our supervise/ files.
 ln -sf /sbin/my_init /sbin/setuser
-ln -sf /sbin/my_init /usr/bin/sv
-# Run scripts written for baseimage-docker use runit's chpst (`exec chpst -u redis redis-server`).
-ln -sf /sbin/my_init /usr/bin/chpst
+for program in chpst runsv runsvdir sv svlogd; do ln -sf /sbin/my_init /usr/bin/$program; done
+ln -sf /sbin/my_init /usr/sbin/update-service
 mkdir -p /etc/my_init.d /etc/my_init.pre_shutdown.d /etc/my_init.post_shutdown.d /etc/service
 # The environment directory is root's; the dumps are readable by the docker_env group.
 chmod 700 /etc/container_environment

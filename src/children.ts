@@ -40,6 +40,8 @@ export function signalName(signal: number): string {
 
 export interface SpawnSpec {
   argv: readonly string[];
+  /** The file to execute, when it is not argv[0] looked up in PATH (svlogd runs `/bin/sh` as `sh`). */
+  file?: string;
   env: ReadonlyMap<string, string>;
   cwd?: string;
   /** The child's fds 0, 1, 2 (and more); default: ours. */
@@ -160,7 +162,7 @@ export class Children {
   }
 
   spawn(spec: SpawnSpec): Child {
-    const [file] = spec.argv;
+    const file = spec.file ?? spec.argv[0];
     const resolved = resolveExecutable(file ?? '', spec.env.get('PATH'));
     if (resolved instanceof SpawnError) throw resolved;
     const envp = environmentStrings(spec.env);
@@ -198,7 +200,8 @@ export class Children {
       argv0: spec.argv[0],
       env,
       cwd: spec.cwd,
-      stdio: [...(spec.stdio ?? [0, 1, 2])],
+      // libuv cannot leave an fd closed; /dev/null is the nearest.
+      stdio: (spec.stdio ?? [0, 1, 2]).map((fd) => (fd < 0 ? 'ignore' : fd)),
     });
     const exited = new Promise<ExitStatus>((resolve) => {
       child.on('error', (error: NodeJS.ErrnoException) => {

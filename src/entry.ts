@@ -14,6 +14,7 @@ const PROGRAMS: Record<string, () => Program> = {
   my_init: () => (require('./programs/my_init.ts') as typeof import('./programs/my_init.ts')).main,
   sv: () => (require('./programs/sv.ts') as typeof import('./programs/sv.ts')).main,
   setuser: () => (require('./programs/setuser.ts') as typeof import('./programs/setuser.ts')).main,
+  svlogd: () => (require('./programs/svlogd.ts') as typeof import('./programs/svlogd.ts')).main,
   chpst: () => chpst(),
   // chpst's personalities: the module tells them apart by calledAs, as runit's chpst does by argv[0].
   envdir: () => chpst(),

@@ -53,6 +53,8 @@ export interface Native {
   ): never;
   /** Clears FD_CLOEXEC, so that the program execve runs inherits the fd. */
   keepOnExec(fd: number): void;
+  /** sendto() on a fresh non-blocking UDP socket; the bytes sent. Throws with the errno. */
+  sendUdp(ipv4: string, port: number, message: Buffer): number;
 }
 
 const CANDIDATE_DIRECTORIES = ['/run', '/dev/shm', '/tmp', '/var/tmp', '/var/run'];

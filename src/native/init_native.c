@@ -17,10 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -580,6 +583,40 @@ static napi_value js_keep_on_exec(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * sendUdp(ipv4, port, buffer) -> bytes sent. One fresh non-blocking socket per
+ * datagram, as svlogd sends them: synchronous, so that a failure is known (and
+ * logged) before the next line, where Node's dgram reports it a tick later.
+ */
+static napi_value js_send_udp(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value args[3];
+  char address[INET_ADDRSTRLEN];
+  size_t address_length;
+  int32_t port;
+  void *data;
+  size_t length;
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc < 3 || napi_get_value_string_utf8(env, args[0], address, sizeof address, &address_length) != napi_ok ||
+      napi_get_value_int32(env, args[1], &port) != napi_ok ||
+      napi_get_buffer_info(env, args[2], &data, &length) != napi_ok)
+    return throw_type(env, "sendUdp: expected an IPv4 address, a port and a buffer");
+  struct sockaddr_in to;
+  memset(&to, 0, sizeof to);
+  to.sin_family = AF_INET;
+  to.sin_port = htons((uint16_t)port);
+  if (inet_pton(AF_INET, address, &to.sin_addr) != 1) return throw_type(env, "sendUdp: not an IPv4 address");
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, errno, "socket");
+  ssize_t sent = sendto(fd, data, length, 0, (struct sockaddr *)&to, sizeof to);
+  int err = errno;
+  close(fd);
+  if (sent < 0) return throw_errno(env, err, "sendto");
+  napi_value result;
+  napi_create_double(env, (double)sent, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -598,6 +635,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"getrlimit", NULL, js_getrlimit, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pathexec", NULL, js_pathexec, NULL, NULL, NULL, napi_enumerable, NULL},
       {"keepOnExec", NULL, js_keep_on_exec, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendUdp", NULL, js_send_udp, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;

@@ -49,6 +49,8 @@ export interface Running {
   until(check: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   /** Closes the program's stdin. */
   end(): void;
+  /** What the program has written to stderr so far (to wait for a message before the next step). */
+  stderr(): string;
 }
 
 export interface Case {
@@ -121,6 +123,7 @@ function execute(c: Case, side: Side, executable: string, dir: string): Promise<
       write: (text) => new Promise((done, fail) => child.stdin.write(text, (error) => (error ? fail(error) : done()))),
       signal: (name) => child.kill(name),
       end: () => child.stdin.end(),
+      stderr: () => stderr,
       until: async (check, what, timeoutMs = 5000) => {
         const deadline = Date.now() + timeoutMs;
         while (!check()) {
@@ -147,7 +150,9 @@ function snapshot(dir: string, normalize: (text: string) => string, ignore: (pat
       const path = relative === '' ? name : `${relative}/${name}`;
       const full = join(dir, path);
       const stat = lstatSync(full);
-      const key = normalize(path);
+      // Names that normalize alike (rotated logs' @TAI64N names) stay apart, numbered in name order.
+      let key = normalize(path);
+      for (let n = 2; Object.hasOwn(files, key); n++) key = `${normalize(path)}#${n}`;
       if (ignore(key) || (stat.isDirectory() && ignore(`${key}/`))) continue;
       if (stat.isSymbolicLink()) {
         files[key] = { kind: 'link', target: normalize(readlinkSync(full)) };
