@@ -8,11 +8,21 @@ import { chooseProgram } from './program-name.ts';
 /** Each program's entry: its arguments, and the base name it was called by (sv's LSB mode, chpst's personalities). */
 type Program = (args: string[], calledAs: string) => void;
 
+const chpst = (): Program => (require('./programs/chpst.ts') as typeof import('./programs/chpst.ts')).main;
+
 const PROGRAMS: Record<string, () => Program> = {
   my_init: () => (require('./programs/my_init.ts') as typeof import('./programs/my_init.ts')).main,
   sv: () => (require('./programs/sv.ts') as typeof import('./programs/sv.ts')).main,
   setuser: () => (require('./programs/setuser.ts') as typeof import('./programs/setuser.ts')).main,
   svlogd: () => (require('./programs/svlogd.ts') as typeof import('./programs/svlogd.ts')).main,
+  chpst: () => chpst(),
+  // chpst's personalities: the module tells them apart by calledAs, as runit's chpst does by argv[0].
+  envdir: () => chpst(),
+  envuidgid: () => chpst(),
+  pgrphack: () => chpst(),
+  setlock: () => chpst(),
+  setuidgid: () => chpst(),
+  softlimit: () => chpst(),
 };
 
 const isProgram = (name: string): boolean => Object.hasOwn(PROGRAMS, name);

@@ -33,14 +33,32 @@ export interface Native {
   pipe(): [number, number];
   mkfifo(path: string, mode: number): void;
   flock(fd: number, wait: boolean): boolean;
+  /** The new session's id. */
+  setsid(): number;
+  chroot(path: string): void;
+  /** [soft, hard]; RLIM_INFINITY is 2n ** 64n - 1n. */
+  getrlimit(resource: number): [bigint, bigint];
+  /**
+   * Puts the lock's fd ([from, to], or null) at its number for the program, sets the limits
+   * ([resource, soft, hard]), then execs the first of `files` that execve takes, passing over
+   * missing, denied and directory ones as runit's pathexec does. Returns only by throwing:
+   * syscall "setrlimit" or "execve" (or "dup2"), with the errno to report.
+   */
+  pathexec(
+    files: readonly string[],
+    argv: readonly string[],
+    envp: readonly string[],
+    limits: readonly (readonly [number, bigint, bigint])[],
+    lock: readonly [number, number] | null,
+  ): never;
+  /** Clears FD_CLOEXEC, so that the program execve runs inherits the fd. */
+  keepOnExec(fd: number): void;
   /** sendto() on a fresh non-blocking UDP socket; the bytes sent. Throws with the errno. */
   sendUdp(ipv4: string, port: number, message: Buffer): number;
   /** A connected pair of Unix stream sockets, both close-on-exec. */
   socketpair(): [number, number];
   /** An anonymous file (close-on-exec) that can be written and then executed through /proc/self/fd. */
   memfdCreate(name: string): number;
-  /** Clears FD_CLOEXEC, so that the program execve runs inherits the fd. */
-  keepOnExec(fd: number): void;
 }
 
 const CANDIDATE_DIRECTORIES = ['/run', '/dev/shm', '/tmp', '/var/tmp', '/var/run'];

@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -398,6 +399,190 @@ static napi_value js_flock(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* For chpst: the process state it changes that Node cannot. */
+
+/* setsid() -> the new session's id. */
+static napi_value js_setsid(napi_env env, napi_callback_info info) {
+  (void)info;
+  pid_t sid = setsid();
+  if (sid < 0) return throw_errno(env, errno, "setsid");
+  napi_value result;
+  napi_create_int32(env, sid, &result);
+  return result;
+}
+
+static napi_value js_chroot(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  char *path = argc == 1 ? dup_string(env, args[0]) : NULL;
+  if (path == NULL) return throw_type(env, "chroot: expected a path");
+  int rc = chroot(path);
+  int err = errno;
+  free(path);
+  if (rc < 0) return throw_errno(env, err, "chroot");
+  return NULL;
+}
+
+/* getrlimit(resource) -> [soft, hard] as bigints (RLIM_INFINITY is 2^64-1). */
+static napi_value js_getrlimit(napi_env env, napi_callback_info info) {
+  int32_t resource;
+  if (!int_argument(env, info, &resource, "getrlimit: expected a resource")) return NULL;
+  struct rlimit limit;
+  if (getrlimit(resource, &limit) < 0) return throw_errno(env, errno, "getrlimit");
+  napi_value result, soft, hard;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_bigint_uint64(env, (uint64_t)limit.rlim_cur, &soft);
+  napi_create_bigint_uint64(env, (uint64_t)limit.rlim_max, &hard);
+  napi_set_element(env, result, 0, soft);
+  napi_set_element(env, result, 1, hard);
+  return result;
+}
+
+/* One [resource, soft, hard] triple of pathexec's limits; false (TypeError thrown) when malformed. */
+static bool limit_argument(napi_env env, napi_value triple, int *resource, struct rlimit *limit) {
+  napi_value element;
+  int32_t value;
+  uint64_t soft, hard;
+  bool lossless;
+  if (napi_get_element(env, triple, 0, &element) != napi_ok ||
+      napi_get_value_int32(env, element, &value) != napi_ok) return false;
+  *resource = value;
+  if (napi_get_element(env, triple, 1, &element) != napi_ok ||
+      napi_get_value_bigint_uint64(env, element, &soft, &lossless) != napi_ok) return false;
+  if (napi_get_element(env, triple, 2, &element) != napi_ok ||
+      napi_get_value_bigint_uint64(env, element, &hard, &lossless) != napi_ok) return false;
+  limit->rlim_cur = (rlim_t)soft;
+  limit->rlim_max = (rlim_t)hard;
+  return true;
+}
+
+/*
+ * pathexec(files, argv, envp, limits, lock): puts the lock's fd ([from, to],
+ * or null) at the number the program is to find it under, sets the limits
+ * ([resource, soft, hard] with bigints), then runs the first of files that
+ * execve accepts, as runit's pathexec_run walks $PATH: a missing file is
+ * passed over, and so is one that is denied (EACCES, EPERM) or a directory,
+ * whose error is kept; any other error ends the walk. Returns only by
+ * throwing: "setrlimit" or "execve", with the errno runit would report, and
+ * with the fd at `to` and the limits put back. The limits come last and here, with
+ * every string already copied, because a low memory limit would starve the JS
+ * heap in between; the fd goes to its number only now, as that number may be
+ * one of Node's own until exec.
+ */
+static napi_value js_pathexec(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value args[5];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc < 5) return throw_type(env, "pathexec: expected files, argv, envp, limits and lock");
+  char **files = dup_string_array(env, args[0]);
+  char **argv = dup_string_array(env, args[1]);
+  char **envp = dup_string_array(env, args[2]);
+  uint32_t limit_count = 0;
+  napi_get_array_length(env, args[3], &limit_count);
+  struct rlimit *limits = calloc(limit_count + 1, sizeof *limits);
+  struct rlimit *previous = calloc(limit_count + 1, sizeof *previous);
+  int *resources = calloc(limit_count + 1, sizeof *resources);
+  uint32_t limits_set = 0;
+  int32_t lock_from = -1, lock_to = -1;
+  napi_valuetype lock_type;
+  napi_typeof(env, args[4], &lock_type);
+  if (lock_type == napi_object) {
+    napi_value element;
+    napi_get_element(env, args[4], 0, &element);
+    napi_get_value_int32(env, element, &lock_from);
+    napi_get_element(env, args[4], 1, &element);
+    napi_get_value_int32(env, element, &lock_to);
+  }
+  napi_value result = NULL;
+  if (files == NULL || argv == NULL || envp == NULL || limits == NULL || previous == NULL || resources == NULL) {
+    throw_type(env, "pathexec: bad files, argv or envp");
+    goto out;
+  }
+  for (uint32_t i = 0; i < limit_count; i++) {
+    napi_value triple;
+    napi_get_element(env, args[3], i, &triple);
+    if (!limit_argument(env, triple, &resources[i], &limits[i])) {
+      throw_type(env, "pathexec: limits must be [resource, soft, hard] with bigints");
+      goto out;
+    }
+  }
+  /* What Node leaves on our stdio must not keep it from the program. */
+  for (int fd = 0; fd < 3; fd++) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && (flags & FD_CLOEXEC)) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+  }
+  /* The lock at its number, without close-on-exec; what held that number is kept aside, above stdio. */
+  int displaced = -1;
+  if (lock_from >= 0 && lock_to >= 0) {
+    if (lock_from == lock_to) {
+      fcntl(lock_to, F_SETFD, 0);
+    } else {
+      if (fcntl(lock_to, F_GETFD) >= 0) displaced = fcntl(lock_to, F_DUPFD_CLOEXEC, 3);
+      if (dup2(lock_from, lock_to) < 0) {
+        throw_errno(env, errno, "dup2");
+        goto restore;
+      }
+    }
+  }
+  for (uint32_t i = 0; i < limit_count; i++) getrlimit(resources[i], &previous[i]);
+  int saved = 0, err = ENOENT;
+  for (char **file = files; *file != NULL; file++) {
+    /* Under a memory limit any allocation by Node's other threads fails (and aborts), so the
+       limits are in force only for the one execve that can succeed: a file that does not open
+       (missing, denied, a directory) is found by an execve whose argv cannot be read, which
+       fails before anything is done. Kernels that read argv before opening always say EFAULT,
+       and then every file is tried for real, as runit does. */
+    if (limit_count > 0) {
+      syscall(SYS_execve, *file, (void *)1 /* unreadable argv */, envp);
+      err = errno;
+    }
+    if (limit_count == 0 || err == EFAULT) {
+      for (; limits_set < limit_count; limits_set++) {
+        if (setrlimit(resources[limits_set], &limits[limits_set]) < 0) {
+          throw_errno(env, errno, "setrlimit");
+          goto restore;
+        }
+      }
+      execve(*file, argv, envp);
+      err = errno;
+      for (; limits_set > 0; limits_set--) setrlimit(resources[limits_set - 1], &previous[limits_set - 1]);
+    }
+    if (err == ENOENT) continue;
+    saved = err;
+    if (err != EACCES && err != EPERM && err != EISDIR) break;
+  }
+  throw_errno(env, saved != 0 ? saved : err, "execve");
+
+restore:
+  /* Nothing after a failed exec can see them (runit's chpst only reports and exits), but Node
+     must not run its error path under a memory limit meant for the program. */
+  for (uint32_t i = 0; i < limits_set; i++) setrlimit(resources[i], &previous[i]);
+  if (displaced >= 0) {
+    dup3(displaced, lock_to, O_CLOEXEC);
+    close(displaced);
+  } else if (lock_from >= 0 && lock_to >= 0 && lock_from != lock_to) {
+    close(lock_to);
+  }
+out:
+  free_vector(files);
+  free_vector(argv);
+  free_vector(envp);
+  free(limits);
+  free(previous);
+  free(resources);
+  return result;
+}
+
+/* The fd stays open in the program execve runs (libuv opens every fd close-on-exec). */
+static napi_value js_keep_on_exec(napi_env env, napi_callback_info info) {
+  int32_t fd;
+  if (!int_argument(env, info, &fd, "keepOnExec: expected an fd")) return NULL;
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) return throw_errno(env, errno, "fcntl");
+  return NULL;
+}
+
 /*
  * sendUdp(ipv4, port, buffer) -> bytes sent. One fresh non-blocking socket per
  * datagram, as svlogd sends them: synchronous, so that a failure is known (and
@@ -462,14 +647,6 @@ static napi_value js_memfd_create(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value js_keep_on_exec(napi_env env, napi_callback_info info) {
-  int32_t fd;
-  if (!int_argument(env, info, &fd, "keepOnExec: expected an fd")) return NULL;
-  int flags = fcntl(fd, F_GETFD);
-  if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) return throw_errno(env, errno, "fcntl");
-  return NULL;
-}
-
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -483,10 +660,14 @@ static napi_value init(napi_env env, napi_value exports) {
       {"pipe", NULL, js_pipe, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mkfifo", NULL, js_mkfifo, NULL, NULL, NULL, napi_enumerable, NULL},
       {"flock", NULL, js_flock, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setsid", NULL, js_setsid, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"chroot", NULL, js_chroot, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"getrlimit", NULL, js_getrlimit, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pathexec", NULL, js_pathexec, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"keepOnExec", NULL, js_keep_on_exec, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendUdp", NULL, js_send_udp, NULL, NULL, NULL, napi_enumerable, NULL},
       {"socketpair", NULL, js_socketpair, NULL, NULL, NULL, napi_enumerable, NULL},
       {"memfdCreate", NULL, js_memfd_create, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"keepOnExec", NULL, js_keep_on_exec, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;

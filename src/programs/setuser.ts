@@ -6,24 +6,7 @@ import { readFileSync } from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
 import { resolveExecutable, SpawnError } from '../children.ts';
 import { writeStderr } from '../log.ts';
-
-interface PasswdEntry {
-  name: string;
-  uid: number;
-  gid: number;
-  home: string;
-}
-
-/** The user's line of /etc/passwd, looked up by name only, as the reference does. */
-export function findUser(passwd: string, name: string): PasswdEntry | null {
-  for (const line of passwd.split('\n')) {
-    const fields = line.split(':');
-    if (fields.length >= 7 && fields[0] === name) {
-      return { name, uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5]! };
-    }
-  }
-  return null;
-}
+import { findUser } from '../users.ts';
 
 /** The POSIX-only calls @types/node leaves optional (or, for initgroups, out). */
 interface PosixProcess {

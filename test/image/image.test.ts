@@ -97,9 +97,9 @@ test('my_init -- ls, and --skip-startup-files --quiet -- ls, in the image', { sk
   assert.match(quiet.stdout, /^app\nbin\nboot\n/);
 });
 
-test('the container environment files have the documented modes and group; setuser works for a non-root user', { skip, timeout: 60_000 }, async () => {
+test('the container environment files have the documented modes and group; setuser and chpst work for a non-root user', { skip, timeout: 60_000 }, async () => {
   const r = await run([IMAGE, '/sbin/my_init', '--quiet', '--skip-startup-files', '--', 'sh', '-c',
-    'stat -c "%n %a %U:%G" /etc/container_environment /etc/container_environment.sh /etc/container_environment.json; readlink /etc/profile.d/container_environment.sh; setuser nobody sh -c \'echo "$(id -un) HOME=$HOME"\'']);
+    'stat -c "%n %a %U:%G" /etc/container_environment /etc/container_environment.sh /etc/container_environment.json; readlink /etc/profile.d/container_environment.sh; setuser nobody sh -c \'echo "$(id -un) HOME=$HOME"\'; chpst -u nobody -U nobody sh -c \'echo "$(id -un) UID=$UID"\'']);
   assert.equal(r.exitCode, 0, r.all);
   assert.equal(r.stdout, [
     '/etc/container_environment 700 root:root',
@@ -107,6 +107,7 @@ test('the container environment files have the documented modes and group; setus
     '/etc/container_environment.json 640 root:docker_env',
     '/etc/container_environment.sh',
     'nobody HOME=/nonexistent',
+    'nobody UID=65534',
   ].join('\n'));
 });
 
