@@ -247,8 +247,11 @@ async function main(): Promise<void> {
   for (const [what, a, b, c] of runitRows) console.log(`| ${what} | ${a} | ${b} | ${c} |`);
 }
 
+/** A container's PATH, for ours and runit's alike: chpst and sv look programs up in it. */
+const CONTAINER_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+
 /** Median wall time of a command, run directly (not as PID 1), over `runs`. */
-function commandTime(argv: string[], env: NodeJS.ProcessEnv = process.env, runs = 30): number {
+function commandTime(argv: string[], env: NodeJS.ProcessEnv = CONTAINER_ENV, runs = 30): number {
   const times: number[] = [];
   for (let i = 0; i < runs + 1; i++) {
     const started = performance.now();
@@ -293,7 +296,11 @@ async function runitPrograms(floorPath: string): Promise<Array<[string, string, 
   // Ten idle services, each with `exec svlogd -tt ./main` as its log/run.
   const loggers = async (svlogd: string, env = '') => {
     const files = services(10, 'exec sleep 100000');
-    for (let i = 1; i <= 10; i++) files[`etc/service/svc${i}/log/run`] = `#!/bin/sh\n${env}exec ${svlogd} -tt ./main\n`;
+    for (let i = 1; i <= 10; i++) {
+      files[`etc/service/svc${i}/log/run`] = `#!/bin/sh\n${env}exec ${svlogd} -tt ./main\n`;
+      // svlogd does not make its directory.
+      files[`etc/service/svc${i}/log/main/config`] = '';
+    }
     const setup = fixture(files);
     const init = await startPid1([SANDBOX, setup.scratch, setup.dir, BINARY, '--quiet'], 'my_init');
     await sleep(SETTLED_MS);

@@ -14,11 +14,23 @@ node-gyp rebuild --silent --nodedir="$node_dir" >/dev/null
 # static, so that it needs no glibc newer than the one it runs on.
 cc -O2 -static -Wall -Wextra -Werror -o build/logger-stub src/native/logger_stub.c
 strip build/logger-stub
-esbuild src/entry.ts --bundle --platform=node --format=cjs --target=node26 \
-  --define:MY_INIT_VERSION="\"$version\"" --legal-comments=none --minify-syntax \
-  --banner:js='const importMetaUrl = require("node:url").pathToFileURL(process.execPath).href;' \
-  --define:import.meta.url=importMetaUrl \
-  --outfile=dist/my_init.cjs --log-level=warning
+# One bundle per program (src/programs/*.ts), each an asset with its code
+# cache, and entry.ts, which picks one, as the executable's main script.
+bundle() {
+  esbuild "$@" --bundle --platform=node --format=cjs --target=node26 \
+    --define:MY_INIT_VERSION="\"$version\"" --legal-comments=none --minify-syntax \
+    --banner:js='const importMetaUrl = require("node:url").pathToFileURL(process.execPath).href;' \
+    --define:import.meta.url=importMetaUrl --log-level=warning
+}
+rm -rf dist/programs
+bundle src/programs/*.ts --outdir=dist/programs --out-extension:.js=.cjs
+bundle src/entry.ts --outfile=dist/my_init.cjs
+node scripts/code-cache.ts dist/programs
+assets='"init_native.node": "build/Release/init_native.node", "logger-stub": "build/logger-stub"'
+for bundle in dist/programs/*.cjs; do
+  name=$(basename "$bundle" .cjs)
+  assets+=", \"$name.cjs\": \"$bundle\", \"$name.cache\": \"dist/programs/$name.cache\""
+done
 
 # Strip a copy of Node before the application goes in: stripping afterwards
 # drops the section that holds it.
@@ -34,7 +46,7 @@ cat > dist/sea-config.json <<JSON
   "useCodeCache": true,
   "execArgv": ["--disable-sigusr1"],
   "execArgvExtension": "none",
-  "assets": { "init_native.node": "build/Release/init_native.node", "logger-stub": "build/logger-stub" }
+  "assets": { $assets }
 }
 JSON
 # The code cache is made by this process, so with its V8 flags: the executable must

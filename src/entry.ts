@@ -1,31 +1,29 @@
 // The one executable is runit's programs and my_init, chosen by the name it is
-// run under (program-name.ts says how). This table is their index. Each is
-// loaded only when chosen: the init's signal handlers must not swallow Ctrl-C
-// in `sv`, and a program pays start-up only for its own code.
+// run under (program-name.ts says how). This table is their index: each name
+// and the program (src/programs/<program>.ts) it runs. Each program is its own
+// bundle inside the executable, loaded only when chosen: the init's signal
+// handlers must not swallow Ctrl-C in `sv`, and a program pays start-up only
+// for its own code.
 import { basename } from 'node:path';
+import { loadProgram } from './load-program.ts';
 import { chooseProgram } from './program-name.ts';
 
-/** Each program's entry: its arguments, and the base name it was called by (sv's LSB mode, chpst's personalities). */
-type Program = (args: string[], calledAs: string) => void;
-
-const chpst = (): Program => (require('./programs/chpst.ts') as typeof import('./programs/chpst.ts')).main;
-
-const PROGRAMS: Record<string, () => Program> = {
-  my_init: () => (require('./programs/my_init.ts') as typeof import('./programs/my_init.ts')).main,
-  sv: () => (require('./programs/sv.ts') as typeof import('./programs/sv.ts')).main,
-  setuser: () => (require('./programs/setuser.ts') as typeof import('./programs/setuser.ts')).main,
-  svlogd: () => (require('./programs/svlogd.ts') as typeof import('./programs/svlogd.ts')).main,
-  chpst: () => chpst(),
-  // chpst's personalities: the module tells them apart by calledAs, as runit's chpst does by argv[0].
-  envdir: () => chpst(),
-  envuidgid: () => chpst(),
-  pgrphack: () => chpst(),
-  setlock: () => chpst(),
-  setuidgid: () => chpst(),
-  softlimit: () => chpst(),
+const PROGRAMS: Record<string, string> = {
+  my_init: 'my_init',
+  sv: 'sv',
+  setuser: 'setuser',
+  svlogd: 'svlogd',
+  chpst: 'chpst',
+  // chpst's personalities: the program tells them apart by the name it was called by, as runit's chpst does by argv[0].
+  envdir: 'chpst',
+  envuidgid: 'chpst',
+  pgrphack: 'chpst',
+  setlock: 'chpst',
+  setuidgid: 'chpst',
+  softlimit: 'chpst',
 };
 
 const isProgram = (name: string): boolean => Object.hasOwn(PROGRAMS, name);
 // process.argv0 is the raw argv[0] (a link's name); argv[0] is the resolved executable.
 const chosen = chooseProgram(process.argv0, process.env.PATH, isProgram) ?? 'my_init';
-PROGRAMS[chosen]!()(process.argv.slice(2), basename(process.argv0));
+loadProgram(PROGRAMS[chosen]!)(process.argv.slice(2), basename(process.argv0));
