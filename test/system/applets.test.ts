@@ -52,7 +52,7 @@ test('sv: usage errors exit 100, an unsupervised service counts as a failure', a
     env: { SVDIR: '/etc/service' },
     files: { '/etc/ours/sv': { symlink: BINARY }, '/etc/service/demo/run': script('exec sleep 1000') },
   });
-  assert.match(r.stdout, /^usage: sv \[-v\] \[-w sec\] command service \.\.\.\nrc=100\nusage: sv .*\nrc=100\nfail: nosuch: unable to change to service directory: file does not exist\nrun: demo: \(pid \d+\) \d+s\nrc=1$/);
+  assert.match(r.stdout, /^usage: sv \[-v\] \[-w sec\] command service \.\.\.\n\nrc=100\nusage: sv .*\n\nrc=100\nfail: nosuch: unable to change to service directory: file does not exist\nrun: demo: \(pid \d+\) \d+s\nrc=1$/);
 });
 
 test('setuser runs a command as the user with HOME, USER and UID set; errors as the reference', async () => {
