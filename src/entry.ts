@@ -11,6 +11,9 @@ type Program = (args: string[], calledAs: string) => void;
 const PROGRAMS: Record<string, () => Program> = {
   my_init: () => (require('./programs/my_init.ts') as typeof import('./programs/my_init.ts')).main,
   sv: () => (require('./programs/sv.ts') as typeof import('./programs/sv.ts')).main,
+  runsv: () => (require('./programs/runsv.ts') as typeof import('./programs/runsv.ts')).main,
+  runsvdir: () => (require('./programs/runsvdir.ts') as typeof import('./programs/runsvdir.ts')).main,
+  'update-service': () => (require('./programs/update-service.ts') as typeof import('./programs/update-service.ts')).main,
   setuser: () => (require('./programs/setuser.ts') as typeof import('./programs/setuser.ts')).main,
 };
 

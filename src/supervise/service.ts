@@ -23,6 +23,8 @@ export interface ServiceContext {
   readonly restartDelayMax: number;
   /** fd of /dev/null, the stdin of every service but a logger. */
   readonly devNull: number;
+  /** fd the services' stderr goes to (runsvdir's log argument); default 2. */
+  readonly stderr?: number;
   /** A service marked `critical` has failed too often in a row. */
   readonly onCriticalFailure: (directory: string, failures: number) => void;
 }
@@ -44,6 +46,7 @@ export class Service {
   private readonly isLogger: boolean;
   private readonly stdin: number;
   private readonly stdout: number;
+  private readonly stderr: number;
   private status: Status;
   private runStartedAt = 0;
   private shortRuns = 0;
@@ -61,12 +64,13 @@ export class Service {
   /** Called once supervision has ended after `sv exit`. */
   onExit: (() => void) | null = null;
 
-  private constructor(directory: string, context: ServiceContext, isLogger: boolean, stdin: number, stdout: number) {
+  private constructor(directory: string, context: ServiceContext, isLogger: boolean, stdin: number, stdout: number, stderr: number) {
     this.directory = directory;
     this.context = context;
     this.isLogger = isLogger;
     this.stdin = stdin;
     this.stdout = stdout;
+    this.stderr = stderr;
     this.status = { changedAt: Date.now(), pid: 0, paused: false, want: 'up', gotTerm: false, state: 'down' };
   }
 
@@ -75,8 +79,8 @@ export class Service {
    * `./run` unless a `down` file says otherwise. An Error when the directory
    * cannot be supervised (another supervisor holds its lock, say).
    */
-  static open(directory: string, context: ServiceContext, io: { isLogger: boolean; stdin: number; stdout: number }): Service | Error {
-    const service = new Service(directory, context, io.isLogger, io.stdin, io.stdout);
+  static open(directory: string, context: ServiceContext, io: { isLogger: boolean; stdin: number; stdout: number }): Service | SuperviseError {
+    const service = new Service(directory, context, io.isLogger, io.stdin, io.stdout, context.stderr ?? 2);
     const problem = service.claim();
     if (problem) {
       service.releaseFds();
@@ -92,7 +96,12 @@ export class Service {
     return this.status.pid;
   }
 
-  private claim(): Error | null {
+  /** A control byte from within (runsv's TERM is `x`), queued as one read from supervise/control. */
+  request(byte: string): void {
+    this.enqueue(() => this.command(byte));
+  }
+
+  private claim(): SuperviseError | null {
     const supervise = join(this.directory, 'supervise');
     try {
       // supervise may be a symlink (to a tmpfs, say): create what it points to.
@@ -102,7 +111,9 @@ export class Service {
       const lock = openSync(join(supervise, 'lock'), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
       this.heldFds.push(lock);
       if (!this.context.native.flock(lock, false)) {
-        return new Error(`${this.directory} is supervised by another process (supervise/lock is held)`);
+        return new SuperviseError(
+          `${this.directory} is supervised by another process (supervise/lock is held)`, 'unable to lock supervise/lock: temporary failure',
+        );
       }
       for (const fifo of ['control', 'ok']) {
         try {
@@ -123,7 +134,7 @@ export class Service {
       this.control.on('error', () => {});
       return null;
     } catch (error) {
-      return new Error(`cannot supervise ${this.directory}: ${(error as Error).message}`);
+      return new SuperviseError(`cannot supervise ${this.directory}: ${(error as Error).message}`, `unable to set up supervise/: ${(error as Error).message}`);
     }
   }
 
@@ -219,7 +230,7 @@ export class Service {
       argv,
       env: this.context.env,
       cwd: this.directory,
-      stdio: [this.stdin, this.stdout, 2],
+      stdio: [this.stdin, this.stdout, this.stderr],
       // As under `runsvdir -P`: out of the terminal's foreground group, so Ctrl-C reaches only the main command.
       group: 'own-session',
     });
@@ -420,6 +431,15 @@ export class Service {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') log.warn(`Warning: cannot update ${supervise}: ${code ?? error}`);
     }
+  }
+}
+
+/** A directory that cannot be supervised; `runitMessage` is runsv's wording for it, after `fatal: `. */
+export class SuperviseError extends Error {
+  readonly runitMessage: string;
+  constructor(message: string, runitMessage: string) {
+    super(message);
+    this.runitMessage = runitMessage;
   }
 }
 

@@ -81,6 +81,9 @@ export interface Case {
   timeoutMs?: number;
 }
 
+/** How long output may still arrive after the program exited, from processes it left running. */
+const LINGERING_OUTPUT_MS = 500;
+
 const BASE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
 
 /** Runs the case once on one side. */
@@ -136,6 +139,15 @@ function execute(c: Case, side: Side, executable: string, dir: string): Promise<
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ stdout, stderr, code, signal });
+    });
+    // A supervisor that exits may leave processes holding its stdout and
+    // stderr (runsvdir's runsv processes live on after TERM): take what was
+    // written by then, and do not wait for end-of-file.
+    child.on('exit', () => {
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, LINGERING_OUTPUT_MS).unref();
     });
     const running: Running = {
       dir,

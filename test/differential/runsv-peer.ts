@@ -2,7 +2,9 @@
 // a service directory of its working directory (the same for both sides), and
 // its cleanup stops it with everything it started.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 const started = new Map<string, number[]>();
@@ -124,16 +126,19 @@ function isSteady(supervise: string): boolean {
   return wants.includes(stat) && pid === (number === 0 ? '' : `${number}\n`);
 }
 
-/** Kills every runsv started for `work`, with their services (each runsv leads its own process group). */
+/** Kills every runsv started for `work` (or a directory in it), with their services (each runsv leads its own process group). */
 export function stopRunsvs(work: string): void {
-  for (const pid of started.get(work) ?? []) {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // Gone already.
+  for (const [directory, pids] of started) {
+    if (directory !== work && !directory.startsWith(`${work}/`)) continue;
+    for (const pid of pids) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
     }
+    started.delete(directory);
   }
-  started.delete(work);
 }
 
 /** Status lines' pids and seconds, which differ from run to run. */
@@ -149,4 +154,43 @@ export function normalizeSupervise(path: string, content: string): string {
   const bytes = Buffer.from(content, 'latin1');
   if (bytes.length !== 20) return `<${bytes.length} bytes>`;
   return `pid=${bytes.readUInt32LE(12) === 0 ? 0 : 'PID'} paused=${bytes[16]} want=${String.fromCharCode(bytes[17]!)} term=${bytes[18]} state=${bytes[19]}`;
+}
+
+/** Whether a runsv (ours or Debian's) supervises `directory` and has started ./run (or it is down by a `down` file). */
+export const isSupervised = supervised;
+
+/** Appends what Debian's sv says (`sv ARGS`, its output, its exit code) to `observed` in `work`, for the comparison. */
+export function observe(work: string, ...args: string[]): void {
+  const result = spawnSync('/usr/bin/sv', args, { cwd: work, encoding: 'latin1', env: { SVDIR: work } });
+  appendFileSync(join(work, 'observed'), `$ sv ${args.join(' ')}\n${result.stdout}${result.stderr}rc=${result.status}\n`);
+}
+
+/** Kills (SIGKILL) every process whose working directory is in `work`: what a supervisor that exited left running. */
+export function killProcessesIn(work: string): void {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${entry}/cwd`);
+      if (cwd === work || cwd.startsWith(`${work}/`)) process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      // Gone, or not ours to look at.
+    }
+  }
+}
+
+/** Waits until no supervisor holds any supervise/ok under `work`. */
+export function untilUnsupervised(work: string): void {
+  for (let waited = 0; findSupervise(work).some((path) => isHeld(join(path, 'ok'))); waited += 20) {
+    if (waited > 10_000) throw new Error(`a supervisor under ${work} did not exit`);
+    sleep(20);
+  }
+}
+
+function isHeld(fifo: string): boolean {
+  try {
+    closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    return true;
+  } catch {
+    return false;
+  }
 }
