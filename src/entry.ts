@@ -11,6 +11,9 @@ import { chooseProgram } from './program-name.ts';
 const PROGRAMS: Record<string, string> = {
   my_init: 'my_init',
   sv: 'sv',
+  runsv: 'runsv',
+  runsvdir: 'runsvdir',
+  'update-service': 'update-service',
   setuser: 'setuser',
   svlogd: 'svlogd',
   chpst: 'chpst',

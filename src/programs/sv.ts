@@ -1,287 +1,444 @@
 // sv: runit's control client, for the services my_init supervises (and any
-// runsv). Same commands, output lines and exit codes as runit 2.1.2's sv.
+// runsv). Same commands, output lines and exit codes as runit 2.1.2's sv,
+// down to its quirks (a log's warning in the middle of a status line).
 //   sv [-v] [-w SECONDS] COMMAND SERVICE...
-import { spawnSync } from 'node:child_process';
-import { closeSync, constants, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+// Called by any other name (an init.d link), it is an LSB init script for the
+// service of that name:  NAME [-w SECONDS] COMMAND  (see lsbExit below).
+import { closeSync, constants, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { basename } from 'node:path';
 import { writeStderr } from '../log.ts';
-import { decodeStatus } from '../supervise/status.ts';
+import { errorText } from '../runit-errors.ts';
+import { parseRunitOptions } from '../runit-options.ts';
+import { STATUS_BYTES, TAI64_EPOCH } from '../supervise/status.ts';
 
-const USAGE = 'usage: sv [-v] [-w sec] command service ...\n';
+declare const MY_INIT_VERSION: string;
+
 const POLL_MS = 420;
-const EXIT_USAGE = 100;
+const DEFAULT_WAIT_SECONDS = 7;
 
-/** The command words, each with the bytes it writes and the state it waits for. */
-interface Action {
-  bytes: string;
-  /** What -v / -w wait for; null: nothing to wait for. */
-  waitFor: 'up' | 'down' | 'exit' | 'restart' | 'check' | null;
-  /** Always wait (start, stop, ...), not only with -v or -w. */
-  waits: boolean;
-  /** On timeout, send `k` and report `kill:`. */
-  force: boolean;
+/** What one pass over a service did: -1 failed (drop it), 0 not yet, 1 done. */
+type Outcome = -1 | 0 | 1;
+
+/** Ended early, with this exit code (runit's done()). */
+class Exit {
+  readonly code: number;
+  constructor(code: number) {
+    this.code = code;
+  }
 }
 
-function action(word: string): Action | null {
-  const simple = (bytes: string, waitFor: Action['waitFor']): Action => ({ bytes, waitFor, waits: false, force: false });
-  const always = (bytes: string, waitFor: Action['waitFor'], force = false): Action => ({ bytes, waitFor, waits: true, force });
-  switch (word) {
-    case 'status': return { bytes: '', waitFor: null, waits: false, force: false };
-    case 'start': return always('u', 'up');
-    case 'stop': return always('d', 'down');
-    case 'restart': return always('tcu', 'restart');
-    case 'shutdown': return always('x', 'exit');
-    case 'reload': return always('h', null);
-    case 'force-stop': return always('d', 'down', true);
-    case 'force-reload': return always('tc', 'restart', true);
-    case 'force-restart': return always('tcu', 'restart', true);
-    case 'force-shutdown': return always('x', 'exit', true);
-    case 'try-restart': return always('tc', 'restart');
-    case 'check': return always('', 'check');
+class Sv {
+  readonly lsb: boolean;
+  readonly program: string;
+  /** The bytes of the last supervise/status read: runit's sv reuses them even when a later read fails. */
+  private readonly svstatus = Buffer.alloc(STATUS_BYTES);
+  private output = '';
+  private service = '';
+  private islog = false;
+  /** Failures so far: the exit code. */
+  rc = 0;
+  acts = 's';
+  /** Milliseconds since the epoch at start, and at the latest pass (runit's tstart, tnow). */
+  readonly startedMs = Date.now();
+  nowMs = this.startedMs;
+  readonly startedAt = Math.floor(this.startedMs / 1000);
+
+  constructor(program: string) {
+    this.program = program;
+    this.lsb = program !== 'sv';
   }
-  // The rest are known by their first letter, as runit's sv reads them.
+
+  usage(): never {
+    writeStderr(`usage: ${this.program} ${this.lsb ? '[-w sec] command' : '[-v] [-w sec] command service ...'}\n\n`);
+    throw new Exit(this.lsb ? 2 : 100);
+  }
+
+  fatal(message: string, error: unknown): never {
+    this.flush('');
+    writeStderr(`${this.program}: fatal: ${message}: ${errorText(error)}\n`);
+    throw new Exit(this.lsb ? 151 : 100);
+  }
+
+  outs(text: string): void {
+    this.output += text;
+  }
+
+  flush(text: string): void {
+    this.output += text;
+    if (this.output !== '') writeAll(1, this.output);
+    this.output = '';
+  }
+
+  /** `PREFIX: SERVICE[/log]: MESSAGE[: ERROR]`, ending the line. */
+  private out(prefix: string, message: string, error?: unknown): void {
+    this.flush(`${prefix}${this.service}${this.islog ? '/log' : ''}: ${message}${error === undefined ? '' : `: ${errorText(error)}`}\n`);
+  }
+
+  fail(message: string, error?: unknown): void {
+    this.rc++;
+    this.out('fail: ', message, error);
+  }
+
+  warn(message: string, error?: unknown): void {
+    this.rc++;
+    this.out('warning: ', message, error);
+  }
+
+  ok(message: string): void {
+    this.out('ok: ', message);
+  }
+
+  /** Runs `act` in the service's directory (relative to $SVDIR unless it starts with / or .), then returns. */
+  inService(name: string, serviceDirectory: string, act: () => Outcome): Outcome {
+    this.service = name;
+    const home = process.cwd();
+    try {
+      if (!name.startsWith('/') && !name.startsWith('.')) process.chdir(serviceDirectory);
+      process.chdir(name);
+    } catch (error) {
+      this.fail('unable to change to service directory', error);
+      return -1;
+    }
+    try {
+      return act();
+    } finally {
+      try {
+        process.chdir(home);
+      } catch (error) {
+        this.fatal('unable to change to original directory', error);
+      }
+    }
+  }
+
+  /** 1: read; 0: no runsv (said so); -1: could not tell (warned). */
+  statusGet(): Outcome {
+    let fd: number;
+    try {
+      fd = openSync('supervise/ok', constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      if (errorCode(error) === 'ENXIO') {
+        if (this.acts.startsWith('x')) this.ok('runsv not running');
+        else this.fail('runsv not running');
+        return 0;
+      }
+      this.warn('unable to open supervise/ok', error);
+      return -1;
+    }
+    closeSync(fd);
+    try {
+      fd = openSync('supervise/status', constants.O_RDONLY);
+    } catch (error) {
+      this.warn('unable to open supervise/status', error);
+      return -1;
+    }
+    try {
+      const read = readSync(fd, this.svstatus, 0, STATUS_BYTES, null);
+      if (read !== STATUS_BYTES) {
+        this.warn('unable to read supervise/status: bad format');
+        return -1;
+      }
+    } catch (error) {
+      this.warn('unable to read supervise/status', error);
+      return -1;
+    } finally {
+      closeSync(fd);
+    }
+    return 1;
+  }
+
+  get pid(): number {
+    return this.svstatus.readUInt32LE(12);
+  }
+
+  /** When the state last changed, in seconds since the epoch. */
+  private get changedAt(): number {
+    return Number(this.svstatus.readBigUInt64BE(0) - TAI64_EPOCH);
+  }
+
+  /** Appends `run: NAME: (pid N) Ss, ...`; 1 when a process runs, 2 when down, 0 when it could not tell. */
+  statusPrint(name: string): 0 | 1 | 2 {
+    let normallyUp = false;
+    try {
+      statSync('down');
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') {
+        writeStderr(`warning: unable to stat ${this.service}/down: ${errorText(error)}\n`);
+        return 0;
+      }
+      normallyUp = true;
+    }
+    const pid = this.pid;
+    const [paused, want, gotTerm, state] = [this.svstatus[16], this.svstatus[17], this.svstatus[18], this.svstatus[19]];
+    if (pid !== 0) {
+      if (state === 1) this.outs('run: ');
+      if (state === 2) this.outs('finish: ');
+      this.outs(`${name}: (pid ${pid}) `);
+    } else {
+      this.outs(`down: ${name}: `);
+    }
+    this.outs(`${Math.max(0, Math.floor(this.nowMs / 1000) - this.changedAt)}s`);
+    if (pid !== 0 && !normallyUp) this.outs(', normally down');
+    if (pid === 0 && normallyUp) this.outs(', normally up');
+    if (pid !== 0 && paused !== 0) this.outs(', paused');
+    if (pid === 0 && want === 0x75) this.outs(', want up');
+    if (pid !== 0 && want === 0x64) this.outs(', want down');
+    if (pid !== 0 && gotTerm !== 0) this.outs(', got TERM');
+    return pid !== 0 ? 1 : 2;
+  }
+
+  /** The status command: the service's line, and its log's after `; `. */
+  status(): Outcome {
+    const got = this.statusGet();
+    if (got === -1 && this.lsb) throw new Exit(4);
+    if (got !== 1) return 0;
+    let shown = this.statusPrint(this.service);
+    this.islog = true;
+    try {
+      process.chdir('log');
+      this.outs('; ');
+      // As runit's sv: when only the log's status could not be read, the service's bytes are shown as the log's.
+      if (this.statusGet() !== 0) {
+        shown = this.statusPrint('log');
+        this.outs('\n');
+      }
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') {
+        this.outs('\n');
+      } else {
+        this.outs('; ');
+        this.warn('unable to change directory', error);
+      }
+    }
+    this.islog = false;
+    this.flush('');
+    if (this.lsb) throw new Exit(shown === 1 ? 0 : shown === 2 ? 3 : 4);
+    return 0;
+  }
+
+  /** Writes `bytes` to supervise/control, unless the status says the command would change nothing. */
+  control(bytes: string): Outcome {
+    if (this.statusGet() !== 1) return -1;
+    const first = bytes.charCodeAt(0);
+    if (this.svstatus[17] === first && (bytes[0] !== 'd' || this.svstatus[18] === 1)) return 0;
+    let fd: number;
+    try {
+      fd = openSync('supervise/control', constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      if (errorCode(error) !== 'ENXIO') this.warn('unable to open supervise/control', error);
+      else if (bytes.startsWith('x')) this.ok('runsv not running');
+      else this.fail('runsv not running');
+      return -1;
+    }
+    try {
+      if (writeSync(fd, bytes) !== bytes.length) {
+        this.warn('unable to write to supervise/control');
+        return -1;
+      }
+    } catch (error) {
+      this.warn('unable to write to supervise/control', error);
+      return -1;
+    } finally {
+      closeSync(fd);
+    }
+    return 1;
+  }
+
+  /**
+   * ./check in the service directory, with stdout closed: true when it is
+   * absent or exits 0. As runit's sv, a check killed by a signal, or one that
+   * cannot be run (said on stderr), counts as passing.
+   */
+  private checkScript(): boolean {
+    try {
+      statSync('check');
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return true;
+      writeStderr(`warning: unable to stat ${this.service}/check: ${errorText(error)}\n`);
+      return false;
+    }
+    // Loaded here: most runs of sv never run a check, and start-up matters.
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+    // runit's sv closes stdout for ./check; a read-only descriptor fails writes the same way (EBADF).
+    const closedStdout = openSync('/dev/null', constants.O_RDONLY);
+    let result: ReturnType<typeof spawnSync>;
+    try {
+      result = spawnSync('./check', [], { stdio: ['inherit', closedStdout, 'inherit'] });
+    } finally {
+      closeSync(closedStdout);
+    }
+    if (result.error !== undefined) {
+      writeStderr(`warning: unable to run ${this.service}/check: ${errorText(result.error)}\n`);
+      return true;
+    }
+    return result.status === null || result.status === 0;
+  }
+
+  /** Whether each command of `acts` has taken effect; 1 prints `ok: STATUS`. */
+  check(acts: string): Outcome {
+    const got = this.statusGet();
+    if (got === -1) return -1;
+    for (const act of acts) {
+      if (got === 0) return act === 'x' ? 1 : -1;
+      const pid = this.pid;
+      const [want, gotTerm, state] = [this.svstatus[17], this.svstatus[18], this.svstatus[19]];
+      switch (act) {
+        case 'x':
+          return 0;
+        case 'u':
+          if (pid === 0 || state !== 1 || !this.checkScript()) return 0;
+          break;
+        case 'd':
+          if (pid !== 0 || state !== 0) return 0;
+          break;
+        case 'C':
+          if (pid !== 0 && !this.checkScript()) return 0;
+          break;
+        case 't':
+        case 'k':
+          if (pid === 0 && want === 0x64) break;
+          if (this.startedAt > this.changedAt || pid === 0 || gotTerm !== 0 || !this.checkScript()) return 0;
+          break;
+        case 'o':
+          if ((pid === 0 && this.startedAt > this.changedAt) || (pid !== 0 && want !== 0x64)) return 0;
+          break;
+      }
+    }
+    this.outs('ok: ');
+    this.statusPrint(this.service);
+    this.flush('\n');
+    return 1;
+  }
+}
+
+/** What a command word asks: the bytes to send (null: none, as check), and whether to wait and kill on timeout. */
+interface Command {
+  acts: string;
+  send: 'control' | 'status' | null;
+  wait: boolean;
+  kill: boolean;
+}
+
+/** A command word as runit's sv reads it (mostly by its first letter); null: usage. */
+function command(word: string, lsb: boolean, verbose: boolean): Command | null {
+  const waiting = (acts: string, kill = false): Command => ({ acts, send: 'control', wait: true, kill });
+  const byLetter = (): Command => ({ acts: word[0]!, send: 'control', wait: verbose, kill: false });
   switch (word[0]) {
-    case 'u': return simple('u', 'up');
-    case 'd': return simple('d', 'down');
-    case 'o': return simple('o', 'up');
-    case 'x': case 'e': return simple('x', 'exit');
-    case 't': return simple('t', 'restart');
-    case 'k': return simple('k', 'restart');
-    case 'p': case 'c': case 'h': case 'a': case 'i': case 'q': case '1': case '2':
-      return simple(word[0], null);
+    case 'x': case 'e': return { acts: 'x', send: 'control', wait: verbose, kill: false };
+    case 'X': case 'E': return waiting('x', true);
+    case 'D': return waiting('d', true);
+    case 'T': return waiting('tc', true);
+    case 'c': return word === 'check' ? { acts: 'C', send: null, wait: true, kill: false } : byLetter();
+    case 't': return word === 'try-restart' ? waiting('tc') : byLetter();
+    case 'u': case 'd': case 'o': case 'p': case 'h': case 'a': case 'i': case 'k': case 'q': case '1': case '2':
+      return byLetter();
+    case 's':
+      if (word === 'shutdown') return waiting('x');
+      if (word === 'start') return waiting('u');
+      if (word === 'stop') return waiting('d');
+      if (lsb && word !== 'status') return null;
+      return { acts: 's', send: 'status', wait: false, kill: false };
+    case 'r':
+      if (word === 'restart') return waiting('tcu');
+      if (word === 'reload') return waiting('h');
+      return null;
+    case 'f':
+      if (word === 'force-reload') return waiting('tc', true);
+      if (word === 'force-restart') return waiting('tcu', true);
+      if (word === 'force-shutdown') return waiting('x', true);
+      if (word === 'force-stop') return waiting('d', true);
+      return null;
   }
   return null;
 }
 
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: 'file does not exist', EACCES: 'access denied', ENOTDIR: 'not a directory', EAGAIN: 'temporary failure',
-};
-const errnoText = (error: unknown): string => {
-  const code = (error as NodeJS.ErrnoException).code ?? '';
-  return ERRNO_TEXT[code] ?? code;
-};
-
-class Failure extends Error {}
-
-/** One service as sv sees it: its directory and the name it was called by. */
-class Target {
-  readonly name: string;
-  readonly directory: string;
-  startedAt = Math.floor(Date.now() / 1000);
-
-  constructor(name: string, serviceDirectory: string) {
-    this.name = name;
-    const qualified = name.startsWith('/') || name.startsWith('.') || name.endsWith('/');
-    this.directory = qualified ? name : join(serviceDirectory, name);
-  }
-
-  private path(...parts: string[]): string {
-    return join(this.directory, ...parts);
-  }
-
-  /** Throws Failure with sv's wording when no supervisor runs there. */
-  checkSupervisor(directory = this.directory): void {
-    if (!isDirectory(directory)) throw new Failure(`unable to change to service directory: ${errnoText({ code: 'ENOENT' })}`);
-    let fd: number;
-    try {
-      fd = openSync(join(directory, 'supervise', 'ok'), constants.O_WRONLY | constants.O_NONBLOCK);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENXIO') throw new Failure('runsv not running');
-      throw new Failure(`unable to open supervise/ok: ${errnoText(error)}`);
+function run(sv: Sv, args: string[]): number {
+  let verbose = false;
+  let wait = scanUlong(process.env.SVWAIT ?? String(DEFAULT_WAIT_SECONDS));
+  const parsed = parseRunitOptions(args, 'w:vV');
+  for (const option of parsed.options) {
+    if (option.kind === 'error') {
+      writeStderr(`${sv.program}: ${option.message}\n`);
+      sv.usage();
     }
-    closeSync(fd);
+    if (option.letter === 'V') {
+      writeStderr(`my_init ${MY_INIT_VERSION}\n`);
+      sv.usage();
+    }
+    if (option.letter === 'w') wait = scanUlong(option.value);
+    verbose = true;
+  }
+  const [word, ...rest] = parsed.operands;
+  if (word === undefined) sv.usage();
+  // In LSB mode the service is the name it was called by, and further arguments are ignored.
+  const names = sv.lsb ? [sv.program] : rest;
+  if (names.length === 0) sv.usage();
+  const chosen = command(word, sv.lsb, verbose) ?? sv.usage();
+  sv.acts = chosen.acts;
+  const serviceDirectory = process.env.SVDIR || '/etc/service/';
+
+  const pending: string[] = [];
+  for (const name of names) {
+    const outcome = sv.inService(name, serviceDirectory, () => {
+      if (chosen.send === 'status') return sv.status();
+      if (chosen.send === 'control') return sv.control(chosen.acts);
+      return 0;
+    });
+    if (outcome !== -1 && chosen.wait) pending.push(name);
   }
 
-  status(directory = this.directory): ReturnType<typeof decodeStatus> {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(join(directory, 'supervise', 'status'));
-    } catch (error) {
-      throw new Failure(`unable to read supervise/status: ${errnoText(error)}`);
+  // In the order given, each pass 420 ms after the last, as runit's sv.
+  while (pending.length > 0) {
+    const elapsedSeconds = (sv.nowMs - sv.startedMs) / 1000;
+    for (const name of [...pending]) {
+      const outcome = sv.inService(name, serviceDirectory, () => {
+        const reached = sv.check(chosen.acts);
+        if (reached !== 0 || elapsedSeconds <= wait) return reached;
+        sv.outs(chosen.kill ? 'kill: ' : 'timeout: ');
+        if (sv.statusGet() === 1) {
+          sv.statusPrint(name);
+          sv.rc++;
+          if (chosen.kill) sv.control('k');
+        }
+        sv.flush('\n');
+        return -1;
+      });
+      if (outcome !== 0) pending.splice(pending.indexOf(name), 1);
     }
-    const status = decodeStatus(bytes);
-    if (status === null) throw new Failure('unable to read supervise/status: bad format');
-    return status;
+    if (pending.length === 0) break;
+    sleep(POLL_MS);
+    sv.nowMs = Date.now();
   }
-
-  /** `run: NAME: (pid 123) 45s, normally down`, and `; run: log: ...` when there is a logger. */
-  describe(): string {
-    let text = this.describeOne(this.name, this.directory);
-    if (isDirectory(this.path('log'))) {
-      try {
-        this.checkSupervisor(this.path('log'));
-        text += `; ${this.describeOne('log', this.path('log'))}`;
-      } catch (error) {
-        if (!(error instanceof Failure)) throw error;
-        text += `; fail: log: ${error.message}`;
-      }
-    }
-    return text;
-  }
-
-  private describeOne(name: string, directory: string): string {
-    const status = this.status(directory)!;
-    const normallyUp = !existsSync(join(directory, 'down'));
-    const seconds = Math.max(0, Math.floor(Date.now() / 1000) - Math.floor(status.changedAt / 1000));
-    let text = `${status.state}: ${name}: `;
-    if (status.pid !== 0) text += `(pid ${status.pid}) `;
-    text += `${seconds}s`;
-    if (status.pid !== 0 && !normallyUp) text += ', normally down';
-    if (status.pid === 0 && normallyUp) text += ', normally up';
-    if (status.pid !== 0 && status.paused) text += ', paused';
-    if (status.pid === 0 && status.want === 'up') text += ', want up';
-    if (status.pid !== 0 && status.want === 'down') text += ', want down';
-    if (status.pid !== 0 && status.gotTerm) text += ', got TERM';
-    return text;
-  }
-
-  /** Writes the command's bytes, except where the status says they would change nothing. */
-  control(bytes: string): void {
-    if (bytes === '') return;
-    const status = this.status();
-    // As runit's sv: no `u` when up is wanted already; `d` only while no TERM is pending.
-    if (bytes.length === 1 && status) {
-      if (bytes === 'u' && status.want === 'up') return;
-      if (bytes === 'd' && status.want === 'down' && status.gotTerm) return;
-    }
-    let fd: number;
-    try {
-      fd = openSync(this.path('supervise', 'control'), constants.O_WRONLY | constants.O_NONBLOCK);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENXIO') throw new Failure('runsv not running');
-      throw new Failure(`unable to open supervise/control: ${errnoText(error)}`);
-    }
-    try {
-      writeSync(fd, bytes);
-    } catch (error) {
-      throw new Failure(`unable to write to supervise/control: ${errnoText(error)}`);
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  /** ./check, run in the service directory with stdout closed; absent means fine. */
-  checkScript(): boolean {
-    if (!existsSync(this.path('check'))) return true;
-    const result = spawnSync('./check', [], { cwd: this.directory, stdio: ['ignore', 'ignore', 'inherit'] });
-    return result.status === 0;
-  }
-
-  /** Whether the state that `waitFor` asks for has been reached. */
-  reached(waitFor: NonNullable<Action['waitFor']>): boolean {
-    if (waitFor === 'exit') {
-      try {
-        this.checkSupervisor();
-        return false;
-      } catch {
-        return true;
-      }
-    }
-    const status = this.status()!;
-    const up = (): boolean => status.pid !== 0 && status.state === 'run' && this.checkScript();
-    switch (waitFor) {
-      case 'up':
-        return up();
-      case 'down':
-        return status.pid === 0 && status.state === 'down';
-      case 'restart':
-        return Math.floor(status.changedAt / 1000) >= this.startedAt && status.pid !== 0 && !status.gotTerm && this.checkScript();
-      case 'check':
-        // As runit's sv: whatever state is wanted, a running service must pass ./check.
-        return status.pid === 0 || this.checkScript();
-    }
-  }
+  if (sv.lsb) return sv.rc === 0 ? 0 : 1;
+  return Math.min(sv.rc, 99);
 }
 
-function isDirectory(path: string): boolean {
+export function main(args: string[], calledAs: string): never {
+  const sv = new Sv(basename(calledAs));
+  let code: number;
   try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
+    code = run(sv, args);
+  } catch (error) {
+    if (!(error instanceof Exit)) throw error;
+    code = error.code;
   }
+  sv.flush('');
+  process.exit(code);
+}
+
+/** As runit's scan_ulong: the leading digits, 0 when there are none. */
+function scanUlong(text: string): number {
+  const digits = /^\d*/.exec(text)![0];
+  return digits === '' ? 0 : Number(digits);
+}
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException).code;
+}
+
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, 'latin1');
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
 }
 
 const sleep = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-
-export function main(args: string[]): never {
-  let verbose = false;
-  let waitSeconds = Number(process.env.SVWAIT ?? 7);
-  let words = args;
-  while (words[0]?.startsWith('-') && words[0] !== '-') {
-    const flag = words[0];
-    if (flag === '-v') {
-      verbose = true;
-      words = words.slice(1);
-    } else if (flag.startsWith('-w')) {
-      const value = flag.length > 2 ? flag.slice(2) : words[1];
-      if (value === undefined || !/^\d+$/.test(value)) return usage();
-      waitSeconds = Number(value);
-      verbose = true;
-      words = words.slice(flag.length > 2 ? 1 : 2);
-    } else {
-      return usage();
-    }
-  }
-  const [word, ...names] = words;
-  const chosen = word === undefined ? null : action(word);
-  if (chosen === null || names.length === 0) return usage();
-  if (!Number.isFinite(waitSeconds)) waitSeconds = 7;
-  const serviceDirectory = process.env.SVDIR || '/etc/service';
-
-  let failures = 0;
-  const say = (line: string): void => void writeSync(1, `${line}\n`);
-  const pending: Target[] = [];
-  for (const name of names) {
-    const target = new Target(name, serviceDirectory);
-    try {
-      target.checkSupervisor();
-      if (word === 'status') {
-        say(target.describe());
-        continue;
-      }
-      target.control(chosen.bytes);
-      if (chosen.waitFor !== null && (verbose || chosen.waits)) pending.push(target);
-    } catch (error) {
-      if (!(error instanceof Failure)) throw error;
-      say(`${word === 'exit' || word === 'shutdown' ? 'ok' : 'fail'}: ${name}: ${error.message}`);
-      if (word !== 'exit' && word !== 'shutdown') failures++;
-    }
-  }
-
-  const deadline = Date.now() + waitSeconds * 1000;
-  while (pending.length > 0) {
-    for (let i = pending.length - 1; i >= 0; i--) {
-      const target = pending[i]!;
-      try {
-        if (!target.reached(chosen.waitFor!)) continue;
-        say(chosen.waitFor === 'exit' ? `ok: ${target.name}: runsv not running` : `ok: ${target.describe()}`);
-      } catch (error) {
-        if (!(error instanceof Failure)) throw error;
-        say(`fail: ${target.name}: ${error.message}`);
-        failures++;
-      }
-      pending.splice(i, 1);
-    }
-    if (pending.length === 0) break;
-    if (Date.now() >= deadline) {
-      for (const target of pending) {
-        failures++;
-        try {
-          if (chosen.force) target.control('k');
-          say(`${chosen.force ? 'kill' : 'timeout'}: ${target.describe()}`);
-        } catch (error) {
-          if (!(error instanceof Failure)) throw error;
-          say(`${chosen.force ? 'kill' : 'timeout'}: ${target.name}: ${error.message}`);
-        }
-      }
-      break;
-    }
-    sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
-  }
-  process.exit(Math.min(failures, 99));
-}
-
-function usage(): never {
-  writeStderr(USAGE);
-  process.exit(EXIT_USAGE);
-}

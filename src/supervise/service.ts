@@ -25,6 +25,8 @@ export interface ServiceContext {
   readonly restartDelayMax: number;
   /** fd of /dev/null, the stdin of every service but a logger. */
   readonly devNull: number;
+  /** fd the services' stderr goes to (runsvdir's log argument); default 2. */
+  readonly stderr?: number;
   /** A service marked `critical` has failed too often in a row. */
   readonly onCriticalFailure: (directory: string, failures: number) => void;
 }
@@ -54,6 +56,7 @@ export class Service {
   private readonly stdout: number;
   /** A logger's: an svlogd it runs may hand its work to us. */
   private readonly handoff: LoggerHandoff | null;
+  private readonly stderr: number;
   private status: Status;
   private runStartedAt = 0;
   private shortRuns = 0;
@@ -77,6 +80,7 @@ export class Service {
     this.isLogger = io.isLogger;
     this.stdin = io.stdin;
     this.stdout = io.stdout;
+    this.stderr = context.stderr ?? 2;
     this.handoff = io.handoff ?? null;
     this.status = { changedAt: Date.now(), pid: 0, paused: false, want: 'up', gotTerm: false, state: 'down' };
   }
@@ -86,7 +90,7 @@ export class Service {
    * `./run` unless a `down` file says otherwise. An Error when the directory
    * cannot be supervised (another supervisor holds its lock, say).
    */
-  static open(directory: string, context: ServiceContext, io: ServiceIo): Service | Error {
+  static open(directory: string, context: ServiceContext, io: ServiceIo): Service | SuperviseError {
     const service = new Service(directory, context, io);
     const problem = service.claim();
     if (problem) {
@@ -103,7 +107,12 @@ export class Service {
     return this.status.pid;
   }
 
-  private claim(): Error | null {
+  /** A control byte from within (runsv's TERM is `x`), queued as one read from supervise/control. */
+  request(byte: string): void {
+    this.enqueue(() => this.command(byte));
+  }
+
+  private claim(): SuperviseError | null {
     const supervise = join(this.directory, 'supervise');
     try {
       // supervise may be a symlink (to a tmpfs, say): create what it points to.
@@ -113,7 +122,9 @@ export class Service {
       const lock = openSync(join(supervise, 'lock'), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
       this.heldFds.push(lock);
       if (!this.context.native.flock(lock, false)) {
-        return new Error(`${this.directory} is supervised by another process (supervise/lock is held)`);
+        return new SuperviseError(
+          `${this.directory} is supervised by another process (supervise/lock is held)`, 'unable to lock supervise/lock: temporary failure',
+        );
       }
       for (const fifo of ['control', 'ok']) {
         try {
@@ -134,7 +145,7 @@ export class Service {
       this.control.on('error', () => {});
       return null;
     } catch (error) {
-      return new Error(`cannot supervise ${this.directory}: ${(error as Error).message}`);
+      return new SuperviseError(`cannot supervise ${this.directory}: ${(error as Error).message}`, `unable to set up supervise/: ${(error as Error).message}`);
     }
   }
 
@@ -231,7 +242,7 @@ export class Service {
       argv,
       env: channel === undefined ? this.context.env : new Map(this.context.env).set(CHANNEL_ENV, String(CHANNEL_FD)),
       cwd: this.directory,
-      stdio: channel === undefined ? [this.stdin, this.stdout, 2] : [this.stdin, this.stdout, 2, channel],
+      stdio: channel === undefined ? [this.stdin, this.stdout, this.stderr] : [this.stdin, this.stdout, this.stderr, channel],
       // As under `runsvdir -P`: out of the terminal's foreground group, so Ctrl-C reaches only the main command.
       group: 'own-session',
     });
@@ -439,6 +450,15 @@ export class Service {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') log.warn(`Warning: cannot update ${supervise}: ${code ?? error}`);
     }
+  }
+}
+
+/** A directory that cannot be supervised; `runitMessage` is runsv's wording for it, after `fatal: `. */
+export class SuperviseError extends Error {
+  readonly runitMessage: string;
+  constructor(message: string, runitMessage: string) {
+    super(message);
+    this.runitMessage = runitMessage;
   }
 }
 

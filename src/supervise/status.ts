@@ -17,7 +17,7 @@ export interface Status {
 }
 
 export const STATUS_BYTES = 20;
-const TAI64_EPOCH = 2n ** 62n + 10n;
+export const TAI64_EPOCH = 2n ** 62n + 10n;
 const STATE_CODES: Record<State, number> = { down: 0, run: 1, finish: 2 };
 const STATES: readonly State[] = ['down', 'run', 'finish'];
 

@@ -6,8 +6,8 @@ import { watch, type FSWatcher } from 'chokidar';
 import { closeSync, constants, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as log from '../log.ts';
-import { LoggerHandoff, startLogEngine } from './logger-handoff.ts';
-import { Service, type ServiceContext } from './service.ts';
+import type { ServiceContext } from './service.ts';
+import { isDirectory, openUnit, stopUnit, type Unit } from './unit.ts';
 import { monotonicMs } from '../waiting.ts';
 
 /** Rare: inotify is what notices changes, and an idle init should not wake for nothing. */
@@ -15,14 +15,6 @@ const RESCAN_MS = 30_000;
 /** As runsvdir, which starts a runsv again at its next look, about a second after it ended. */
 const RESUPERVISE_MS = 1000;
 const READY_POLL_MS = 100;
-
-/** A service and, when it has a log/ directory, its logger and the pipe between them. */
-interface Unit {
-  service: Service;
-  logger: Service | null;
-  /** Our copies of the pipe's ends, kept so that the pipe outlives restarts of either side. */
-  pipe: [number, number] | null;
-}
 
 export class Supervisor {
   private readonly directory: string;
@@ -36,9 +28,13 @@ export class Supervisor {
   /** mtime, inode and device of the directory at the last full scan, as runsvdir keeps them. */
   private lastSeen = '';
 
-  constructor(directory: string, context: Omit<ServiceContext, 'devNull'>) {
+  private readonly rescanMs: number;
+
+  /** `rescanMs`: how often to look whether the directory changed, besides inotify (runsvdir looks every second). */
+  constructor(directory: string, context: Omit<ServiceContext, 'devNull'>, rescanMs = RESCAN_MS) {
     this.directory = directory;
     this.context = context;
+    this.rescanMs = rescanMs;
   }
 
   start(): void {
@@ -47,7 +43,7 @@ export class Supervisor {
     this.watcher = watch(this.directory, { depth: 0, ignoreInitial: true, followSymlinks: false });
     this.watcher.on('all', () => this.scan());
     this.watcher.on('error', () => {});
-    this.rescanTimer = setInterval(() => this.scanIfChanged(), RESCAN_MS);
+    this.rescanTimer = setInterval(() => this.scanIfChanged(), this.rescanMs);
   }
 
   /**
@@ -84,37 +80,21 @@ export class Supervisor {
       if (!present.has(name)) {
         // As runsvdir: a removed service is told to exit.
         this.units.delete(name);
-        void this.stopUnit(unit);
+        void stopUnit(unit);
       }
     }
     for (const name of this.refused) if (!present.has(name)) this.refused.delete(name);
   }
 
   private add(name: string): void {
-    const directory = join(this.directory, name);
-    const context: ServiceContext = { ...this.context, devNull: this.devNull };
-    let logger: Service | null = null;
-    let pipe: [number, number] | null = null;
-    let stdout = 1;
-    if (isDirectory(join(directory, 'log'))) {
-      pipe = this.context.native.pipe();
-      const handoff = new LoggerHandoff(pipe[0], this.context.native, startLogEngine(this.context.children, this.context.native));
-      const opened = Service.open(join(directory, 'log'), context, { isLogger: true, stdin: pipe[0], stdout: 1, handoff });
-      if (opened instanceof Error) return this.refuse(name, opened, pipe);
-      logger = opened;
-      stdout = pipe[1];
-    }
-    const service = Service.open(directory, context, { isLogger: false, stdin: this.devNull, stdout });
-    if (service instanceof Error) {
-      void logger?.stop();
-      return this.refuse(name, service, pipe);
-    }
-    const unit: Unit = { service, logger, pipe };
+    const unit = openUnit(join(this.directory, name), { ...this.context, devNull: this.devNull });
+    if (unit instanceof Error) return this.refuse(name, unit);
+    const { service } = unit;
     // After `sv exit` a scan soon starts supervising again, as runsvdir restarts a runsv.
     service.onExit = () => {
       if (this.units.get(name) === unit && !this.stopping) {
         this.units.delete(name);
-        void this.stopUnit(unit);
+        void stopUnit(unit);
         setTimeout(() => this.scan(), RESUPERVISE_MS).unref();
       }
     };
@@ -122,18 +102,9 @@ export class Supervisor {
     this.refused.delete(name);
   }
 
-  private refuse(name: string, error: Error, pipe: [number, number] | null): void {
-    if (pipe) for (const fd of pipe) closeSync(fd);
+  private refuse(name: string, error: Error): void {
     if (!this.refused.has(name)) log.warn(`Warning: ${error.message}; not supervising it.`);
     this.refused.add(name);
-  }
-
-  /** The service first; then its logger, once nothing more can reach the pipe. */
-  private async stopUnit(unit: Unit): Promise<void> {
-    await unit.service.stop();
-    if (unit.pipe) closeSync(unit.pipe[1]);
-    await unit.logger?.stop();
-    if (unit.pipe) closeSync(unit.pipe[0]);
   }
 
   /** Resolves with the services not ready after `seconds` (none: all are). */
@@ -155,15 +126,7 @@ export class Supervisor {
     await this.watcher?.close();
     const units = [...this.units.values()];
     this.units.clear();
-    await Promise.all(units.map((unit) => this.stopUnit(unit)));
+    await Promise.all(units.map((unit) => stopUnit(unit)));
     if (this.devNull >= 0) closeSync(this.devNull);
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }

@@ -56,7 +56,14 @@ export interface Running {
 export interface Case {
   /** The program's name, as runit installs it (the link our side runs under). */
   program: string;
+  /** `$DIR` in an argument is replaced by the working directory (an absolute path differs per run). */
   args: string[];
+  /**
+   * Run through a further link of this name to the program's link (as
+   * `/etc/init.d/NAME -> /usr/bin/sv`): for programs that read the name they
+   * are called by, such as sv's LSB mode.
+   */
+  calledAs?: string;
   /** Written to stdin, which is then closed (unless `during` is given: it writes and ends). */
   stdin?: string | Buffer;
   env?: Record<string, string>;
@@ -65,10 +72,19 @@ export interface Case {
   during?: (run: Running) => Promise<void>;
   /** Applied to stdout, stderr and file contents and names, after the scratch path became $DIR. */
   normalize?: (text: string) => string;
+  /** Applied after `normalize` to a file's content, by its (normalized) path: for binary files such as supervise/status. */
+  normalizeFile?: (path: string, content: string) => string;
+  /** Runs once the program has ended, before the snapshot: waits for what it set in motion (a supervisor's reaction). */
+  after?: (dir: string) => void | Promise<void>;
+  /** Runs after the comparison's snapshot, even when the case failed: stops what `setup` started. */
+  cleanup?: (dir: string) => void;
   /** Leave these paths (relative, exact or ending in /) out of the comparison. */
   ignoreFiles?: (path: string) => boolean;
   timeoutMs?: number;
 }
+
+/** How long output may still arrive after the program exited, from processes it left running. */
+const LINGERING_OUTPUT_MS = 500;
 
 const BASE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
 
@@ -80,28 +96,38 @@ export async function runSide(c: Case, side: Side): Promise<Outcome> {
     const bin = join(scratch, 'bin');
     mkdirSync(dir);
     mkdirSync(bin);
-    c.setup?.(dir);
     const target = side === 'real' ? REAL[c.program] : BINARY;
     if (target === undefined) throw new Error(`no Debian program is known for ${c.program}`);
-    const executable = join(bin, c.program);
+    let executable = join(bin, c.program);
     symlinkSync(target, executable);
+    if (c.calledAs !== undefined) {
+      symlinkSync(executable, join(bin, c.calledAs));
+      executable = join(bin, c.calledAs);
+    }
+    c.setup?.(dir);
     const outcome = await execute(c, side, executable, dir);
+    await c.after?.(dir);
     const normalize = (text: string): string => (c.normalize ?? ((t) => t))(text.replaceAll(dir, '$DIR').replaceAll(scratch, '$SCRATCH'));
     return {
       stdout: normalize(outcome.stdout),
       stderr: normalize(outcome.stderr),
       code: outcome.code,
       signal: outcome.signal,
-      files: snapshot(dir, normalize, c.ignoreFiles ?? (() => false)),
+      files: snapshot(dir, normalize, c.ignoreFiles ?? (() => false), c.normalizeFile ?? ((_, content) => content)),
     };
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    try {
+      c.cleanup?.(join(scratch, 'work'));
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   }
 }
 
 function execute(c: Case, side: Side, executable: string, dir: string): Promise<Omit<Outcome, 'files'>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(executable, c.args, { cwd: dir, env: { ...BASE_ENV, ...c.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const args = c.args.map((arg) => arg.replaceAll('$DIR', dir));
+    const child = spawn(executable, args, { cwd: dir, env: { ...BASE_ENV, ...c.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('latin1')));
@@ -115,6 +141,15 @@ function execute(c: Case, side: Side, executable: string, dir: string): Promise<
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ stdout, stderr, code, signal });
+    });
+    // A supervisor that exits may leave processes holding its stdout and
+    // stderr (runsvdir's runsv processes live on after TERM): take what was
+    // written by then, and do not wait for end-of-file.
+    child.on('exit', () => {
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, LINGERING_OUTPUT_MS).unref();
     });
     const running: Running = {
       dir,
@@ -143,7 +178,9 @@ function execute(c: Case, side: Side, executable: string, dir: string): Promise<
   });
 }
 
-function snapshot(dir: string, normalize: (text: string) => string, ignore: (path: string) => boolean): Record<string, Entry> {
+function snapshot(
+  dir: string, normalize: (text: string) => string, ignore: (path: string) => boolean, normalizeFile: (path: string, content: string) => string,
+): Record<string, Entry> {
   const files: Record<string, Entry> = {};
   const walk = (relative: string): void => {
     for (const name of readdirSync(join(dir, relative)).sort()) {
@@ -161,7 +198,7 @@ function snapshot(dir: string, normalize: (text: string) => string, ignore: (pat
         walk(path);
       } else {
         const content = stat.isFile() ? readFileSync(full).toString('latin1') : `<${stat.isFIFO() ? 'fifo' : 'special'}>`;
-        files[key] = { kind: 'file', mode: stat.mode & 0o7777, content: normalize(content) };
+        files[key] = { kind: 'file', mode: stat.mode & 0o7777, content: normalizeFile(key, normalize(content)) };
       }
     }
   };

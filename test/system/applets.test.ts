@@ -52,7 +52,7 @@ test('sv: usage errors exit 100, an unsupervised service counts as a failure', a
     env: { SVDIR: '/etc/service' },
     files: { '/etc/ours/sv': { symlink: BINARY }, '/etc/service/demo/run': script('exec sleep 1000') },
   });
-  assert.match(r.stdout, /^usage: sv \[-v\] \[-w sec\] command service \.\.\.\nrc=100\nusage: sv .*\nrc=100\nfail: nosuch: unable to change to service directory: file does not exist\nrun: demo: \(pid \d+\) \d+s\nrc=1$/);
+  assert.match(r.stdout, /^usage: sv \[-v\] \[-w sec\] command service \.\.\.\n\nrc=100\nusage: sv .*\n\nrc=100\nfail: nosuch: unable to change to service directory: file does not exist\nrun: demo: \(pid \d+\) \d+s\nrc=1$/);
 });
 
 test('setuser runs a command as the user with HOME, USER and UID set; errors as the reference', async () => {
@@ -73,4 +73,38 @@ test('setuser runs a command as the user with HOME, USER and UID set; errors as 
   assert.match(r.stdout, /Usage: \/sbin\/setuser USERNAME COMMAND \[args\.\.\]\nrc=1\n/);
   assert.match(r.stdout, /setuser: user nobodyx not found\nrc=1\nsetuser: user 65534 not found\nrc=1\n/);
   assert.match(r.stdout, /setuser: cannot execute \/nonexistent: no such file or directory\nrc=1$/);
+});
+
+test('sv as an init.d script: /etc/init.d/NAME -> sv -> my_init acts on the service NAME of our supervisor, as runit\'s sv does', async () => {
+  const steps = [
+    'sleep 1.1',
+    'compare status',
+    'compare stop',
+    'compare status',
+    'compare start',
+    'compare status',
+    'compare bogus',
+  ];
+  const r = await runAndClean({
+    args: ['--quiet', '--', 'bash', '-c', `
+      compare() {
+        # Debian's sv under the same name, through its own init.d-style link; ours through service(8) and /etc/init.d/web.
+        real=$(/etc/real-init.d/web "$@" 2>&1 | sed -E 's/ [0-9]+s/ Ns/g; s/pid [0-9]+/pid N/g'; echo "rc=\${PIPESTATUS[0]}")
+        ours=$(service web "$@" 2>&1 | sed -E 's/ [0-9]+s/ Ns/g; s/pid [0-9]+/pid N/g'; echo "rc=\${PIPESTATUS[0]}")
+        if [ "$real" = "$ours" ]; then echo "same: $* -> $ours" | tr '\\n' ' '; echo; else printf 'DIFFERENT: %s\\nreal: %s\\nours: %s\\n' "$*" "$real" "$ours"; fi
+      }
+      ${steps.join('\n')}`],
+    files: {
+      '/etc/ours/sv': { symlink: BINARY },
+      '/etc/init.d/web': { symlink: '/etc/ours/sv' },
+      '/etc/real-init.d/web': { symlink: '/usr/bin/sv' },
+      '/etc/service/web/run': script('exec sleep 1000'),
+    },
+  });
+  assert.doesNotMatch(r.stdout, /DIFFERENT/, r.stdout);
+  assert.equal(r.stdout.split('\n').filter((line) => line.startsWith('same: ')).length, 6, r.stdout);
+  // The states went through: running (0), down (3), running again, and usage (2).
+  assert.match(r.stdout, /same: status -> run: web: \(pid N\) Ns rc=0/);
+  assert.match(r.stdout, /same: status -> down: web: Ns, normally up rc=3/);
+  assert.match(r.stdout, /same: bogus -> usage: web \[-w sec\] command {2}rc=2/);
 });

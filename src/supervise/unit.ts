@@ -1,0 +1,56 @@
+// One service directory as runsv supervises it: the service and, when it has
+// a log/ directory, its logger, with a pipe from the one's stdout to the
+// other's stdin that outlives restarts of either. Used by the supervisor of a
+// whole directory (runsvdir, my_init) and by runsv for a single one.
+import { closeSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { LoggerHandoff, startLogEngine } from './logger-handoff.ts';
+import { Service, type ServiceContext, type SuperviseError } from './service.ts';
+
+export interface Unit {
+  service: Service;
+  logger: Service | null;
+  /** Our copies of the pipe's ends, kept so that the pipe outlives restarts of either side. */
+  pipe: [number, number] | null;
+}
+
+/** Takes over `directory` (and its log/); an Error when either cannot be supervised. */
+export function openUnit(directory: string, context: ServiceContext): Unit | SuperviseError {
+  let logger: Service | null = null;
+  let pipe: [number, number] | null = null;
+  let stdout = 1;
+  if (isDirectory(join(directory, 'log'))) {
+    pipe = context.native.pipe();
+    const handoff = new LoggerHandoff(pipe[0], context.native, startLogEngine(context.children, context.native));
+    const opened = Service.open(join(directory, 'log'), context, { isLogger: true, stdin: pipe[0], stdout: 1, handoff });
+    if (opened instanceof Error) {
+      for (const fd of pipe) closeSync(fd);
+      return opened;
+    }
+    logger = opened;
+    stdout = pipe[1];
+  }
+  const service = Service.open(directory, context, { isLogger: false, stdin: context.devNull, stdout });
+  if (service instanceof Error) {
+    void logger?.stop();
+    if (pipe) for (const fd of pipe) closeSync(fd);
+    return service;
+  }
+  return { service, logger, pipe };
+}
+
+/** The service first; then its logger, once nothing more can reach the pipe (it sees end-of-file, as under runsv). */
+export async function stopUnit(unit: Unit): Promise<void> {
+  await unit.service.stop();
+  if (unit.pipe) closeSync(unit.pipe[1]);
+  await unit.logger?.stop();
+  if (unit.pipe) closeSync(unit.pipe[0]);
+}
+
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
