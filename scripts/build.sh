@@ -18,9 +18,7 @@ strip build/logger-stub
 # cache, and entry.ts, which picks one, as the executable's main script.
 bundle() {
   esbuild "$@" --bundle --platform=node --format=cjs --target=node26 \
-    --define:MY_INIT_VERSION="\"$version\"" --legal-comments=none --minify-syntax \
-    --banner:js='const importMetaUrl = require("node:url").pathToFileURL(process.execPath).href;' \
-    --define:import.meta.url=importMetaUrl --log-level=warning
+    --define:MY_INIT_VERSION="\"$version\"" --legal-comments=none --minify-syntax --log-level=warning
 }
 rm -rf dist/programs
 bundle src/programs/*.ts --outdir=dist/programs --out-extension:.js=.cjs
