@@ -348,18 +348,23 @@ static napi_value js_foreground_group(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* Two fds as a JS array [first, second]. */
+static napi_value fd_pair(napi_env env, const int ends[2]) {
+  napi_value result, first, second;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_int32(env, ends[0], &first);
+  napi_create_int32(env, ends[1], &second);
+  napi_set_element(env, result, 0, first);
+  napi_set_element(env, result, 1, second);
+  return result;
+}
+
 /* pipe() -> [readFd, writeFd], both close-on-exec. */
 static napi_value js_pipe(napi_env env, napi_callback_info info) {
   (void)info;
   int ends[2];
   if (pipe2(ends, O_CLOEXEC) < 0) return throw_errno(env, errno, "pipe2");
-  napi_value result, read_end, write_end;
-  napi_create_array_with_length(env, 2, &result);
-  napi_create_int32(env, ends[0], &read_end);
-  napi_create_int32(env, ends[1], &write_end);
-  napi_set_element(env, result, 0, read_end);
-  napi_set_element(env, result, 1, write_end);
-  return result;
+  return fd_pair(env, ends);
 }
 
 static napi_value js_mkfifo(napi_env env, napi_callback_info info) {
@@ -622,13 +627,7 @@ static napi_value js_socketpair(napi_env env, napi_callback_info info) {
   (void)info;
   int ends[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) < 0) return throw_errno(env, errno, "socketpair");
-  napi_value result, first, second;
-  napi_create_array_with_length(env, 2, &result);
-  napi_create_int32(env, ends[0], &first);
-  napi_create_int32(env, ends[1], &second);
-  napi_set_element(env, result, 0, first);
-  napi_set_element(env, result, 1, second);
-  return result;
+  return fd_pair(env, ends);
 }
 
 /* memfd_create(name) -> fd, close-on-exec: an executable that needs no file system. */

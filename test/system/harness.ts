@@ -22,6 +22,17 @@ export type FileSpec =
   | { directory: true; mode?: number }
   | { symlink: string };
 
+/** Shell helpers for a test's main command: `wait_for CONDITION [SECONDS]` polls a condition (default 8 s). */
+export const PRELUDE = `
+wait_for() {
+  deadline=$(( $(date +%s) + \${2:-8} ))
+  until eval "$1"; do
+    if [ "$(date +%s)" -gt "$deadline" ]; then echo "wait_for timed out: $1"; return 1; fi
+    sleep 0.02
+  done
+}
+`;
+
 /** A shell script, executable. */
 export function script(body: string): FileSpec {
   return { content: `#!/bin/sh\n${body}\n`, mode: 0o755 };

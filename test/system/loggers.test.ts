@@ -5,21 +5,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BINARY, cleanUp, runAndClean, runInit, script } from './harness.ts';
+import { BINARY, cleanUp, PRELUDE, runAndClean, runInit, script } from './harness.ts';
 
 const SVLOGD = '/etc/ours/svlogd';
 const SV = '/etc/ours/sv';
 const LINKS = { [SVLOGD]: { symlink: BINARY }, [SV]: { symlink: BINARY } };
-
-const PRELUDE = `
-wait_for() {
-  deadline=$(( $(date +%s) + \${2:-10} ))
-  until eval "$1"; do
-    if [ "$(date +%s)" -gt "$deadline" ]; then echo "wait_for timed out: $1"; return 1; fi
-    sleep 0.02
-  done
-}
-`;
 
 test('an svlogd started by our supervisor hands its work to PID 1: a stub keeps its pid, sv hup, alarm and term reach the logging', async () => {
   const r = await runAndClean({

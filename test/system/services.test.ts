@@ -3,18 +3,7 @@
 // throttle and backoff, loggers, new and hidden service directories, shutdown.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cleanUp, type FileSpec, runAndClean, runInit, type RunOptions, script } from './harness.ts';
-
-/** Shell helpers for the main command: `wait_for CONDITION [SECONDS]` polls a condition. */
-const PRELUDE = `
-wait_for() {
-  deadline=$(( $(date +%s) + \${2:-8} ))
-  until eval "$1"; do
-    if [ "$(date +%s)" -gt "$deadline" ]; then echo "wait_for timed out: $1"; return 1; fi
-    sleep 0.02
-  done
-}
-`;
+import { cleanUp, type FileSpec, PRELUDE, runAndClean, runInit, type RunOptions, script } from './harness.ts';
 
 const MAIN = '/etc/test-main';
 
