@@ -6,7 +6,7 @@ import { fstatSync, read, writeSync } from 'node:fs';
 import { Children } from '../children.ts';
 import { loadNative } from '../native.ts';
 import { EXIT_FATAL, parseSvlogdArguments } from '../svlogd/arguments.ts';
-import { errorText } from '../svlogd/error-text.ts';
+import { errorText } from '../runit-errors.ts';
 import { handOffToSupervisor } from '../svlogd/handoff.ts';
 import { Logger } from '../svlogd/logger.ts';
 

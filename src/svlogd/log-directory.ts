@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Children } from '../children.ts';
 import type { Options } from './arguments.ts';
 import { defaultConfig, parseConfig, type DirectoryConfig } from './config.ts';
-import { errorText } from './error-text.ts';
+import { errorText } from '../runit-errors.ts';
 import { sleep, type Gate } from './gate.ts';
 import { Processor } from './processor.ts';
 import { now, tai64nLabel } from './timestamp.ts';

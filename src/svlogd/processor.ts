@@ -6,7 +6,7 @@
 import { chmodSync, closeSync, constants, openSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Child, Children, ExitStatus } from '../children.ts';
-import { errorText } from './error-text.ts';
+import { errorText } from '../runit-errors.ts';
 
 const OPEN_READ = constants.O_RDONLY | constants.O_NONBLOCK;
 const OPEN_TRUNC = constants.O_WRONLY | constants.O_NONBLOCK | constants.O_TRUNC | constants.O_CREAT;
