@@ -10,6 +10,7 @@
  * the parent prepares all memory beforehand.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -19,6 +20,8 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <linux/futex.h>
+#include <stdint.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/mman.h>
@@ -28,6 +31,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <node_api.h>
@@ -475,6 +479,55 @@ static bool limit_argument(napi_env env, napi_value triple, int *resource, struc
  * heap in between; the fd goes to its number only now, as that number may be
  * one of Node's own until exec.
  */
+/*
+ * Holding every other thread of the process while the limits are in force and
+ * until execve replaces them all: under a memory limit smaller than what Node
+ * already maps, any allocation by one of its threads (V8's platform workers,
+ * libuv's pool) fails and aborts the whole process. Each thread is sent a
+ * real-time signal whose handler waits on a futex; a thread that has the signal
+ * blocked is an idle one, and is not waited for long. Released if exec fails.
+ */
+#define HOLD_SIGNAL (SIGRTMIN + 7)
+#define HOLD_WAIT_NS 20000000L
+static int threads_held;
+static int threads_released;
+
+static void hold_thread(int sig) {
+  (void)sig;
+  int saved = errno;
+  __atomic_add_fetch(&threads_held, 1, __ATOMIC_SEQ_CST);
+  while (!__atomic_load_n(&threads_released, __ATOMIC_ACQUIRE))
+    syscall(SYS_futex, &threads_released, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+  __atomic_sub_fetch(&threads_held, 1, __ATOMIC_SEQ_CST);
+  errno = saved;
+}
+
+static void hold_other_threads(void) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = hold_thread;
+  sigfillset(&action.sa_mask);
+  if (sigaction(HOLD_SIGNAL, &action, NULL) < 0) return;
+  __atomic_store_n(&threads_released, 0, __ATOMIC_RELEASE);
+  pid_t self = (pid_t)syscall(SYS_gettid);
+  int sent = 0;
+  DIR *tasks = opendir("/proc/self/task");
+  if (tasks == NULL) return;
+  for (struct dirent *entry; (entry = readdir(tasks)) != NULL;) {
+    pid_t tid = (pid_t)atoi(entry->d_name);
+    if (tid > 0 && tid != self && syscall(SYS_tgkill, getpid(), tid, HOLD_SIGNAL) == 0) sent++;
+  }
+  closedir(tasks);
+  struct timespec tick = {0, 100000};
+  for (long waited = 0; __atomic_load_n(&threads_held, __ATOMIC_SEQ_CST) < sent && waited < HOLD_WAIT_NS; waited += tick.tv_nsec)
+    nanosleep(&tick, NULL);
+}
+
+static void release_other_threads(void) {
+  __atomic_store_n(&threads_released, 1, __ATOMIC_RELEASE);
+  syscall(SYS_futex, &threads_released, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+}
+
 static napi_value js_pathexec(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value args[5];
@@ -543,15 +596,19 @@ static napi_value js_pathexec(napi_env env, napi_callback_info info) {
       err = errno;
     }
     if (limit_count == 0 || err == EFAULT) {
+      if (limit_count > 0) hold_other_threads();
       for (; limits_set < limit_count; limits_set++) {
         if (setrlimit(resources[limits_set], &limits[limits_set]) < 0) {
-          throw_errno(env, errno, "setrlimit");
+          int setrlimit_errno = errno;
+          release_other_threads();
+          throw_errno(env, setrlimit_errno, "setrlimit");
           goto restore;
         }
       }
       execve(*file, argv, envp);
       err = errno;
       for (; limits_set > 0; limits_set--) setrlimit(resources[limits_set - 1], &previous[limits_set - 1]);
+      if (limit_count > 0) release_other_threads();
     }
     if (err == ENOENT) continue;
     saved = err;

@@ -71,7 +71,8 @@ function showInTitle(fd: number, prefix: string, log: string): void {
     window = (window + text).slice(-log.length);
     process.title = prefix + window;
   };
-  show('');
+  // As runsvdir, whose first pass writes a dot before anything a service says.
+  show('.');
   const socket = new Socket({ fd, readable: true, writable: false });
   socket.on('data', (bytes: Buffer) => show(bytes.toString('latin1')));
   socket.on('error', () => {});

@@ -66,7 +66,8 @@ describe('runsvdir', () => {
   })));
 
   test("log: the services' stderr scrolls through the process title", same(runsvdirCase(['-P', 'svcs', '.'.repeat(30)], (dir) => {
-    makeService(join(dir, 'svcs', 'talker'), 'echo said-on-stderr >&2; exec sleep 1000');
+    // After runsvdir's first dot (its first pass writes one): which comes first would otherwise be a race.
+    makeService(join(dir, 'svcs', 'talker'), 'sleep 0.5; echo said-on-stderr >&2; exec sleep 1000');
     mkdirSync(join(dir, 'title'));
   }, async (run) => {
     await whenSupervised(run, 'talker');
