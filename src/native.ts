@@ -3,7 +3,6 @@
 // allows executable mappings, loaded, and unlinked at once, so nothing is left
 // behind and a read-only image still works when any such directory exists.
 import { closeSync, constants, openSync, unlinkSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { getRawAsset, isSea } from 'node:sea';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
@@ -123,7 +122,8 @@ function loadFromAsset(bytes: Uint8Array): Native | Error {
 export function loadNative(buildOutput = join(process.argv[1] ?? '.', '..', '..', 'build', 'Release', ASSET)): Native | Error {
   if (isSea()) return loadFromAsset(new Uint8Array(getRawAsset(ASSET)));
   try {
-    return wrap(createRequire(process.execPath)(buildOutput) as Native);
+    // node:module only here: inside the executable, no program should pay for loading it.
+    return wrap(process.getBuiltinModule('node:module').createRequire(process.execPath)(buildOutput) as Native);
   } catch (error) {
     return new Error(`cannot load the native helper: ${(error as Error).message.split('\n')[0]}`);
   }

@@ -12,7 +12,6 @@
 // `chpst -u user prog` and `chpst -e dir prog` never pay for extracting it.
 import { closeSync, constants, opendirSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { getPriority, constants as osConstants, setPriority } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import { writeStderr } from '../log.ts';
 import { errnoText } from '../runit-errors.ts';
 import { loadNative, type Native } from '../native.ts';
@@ -325,8 +324,9 @@ class State {
     if (!anyLimit(limits)) return set;
     const native = this.needNative();
     // Under a memory limit an allocation by one of V8's compiler threads aborts the process: no
-    // more compiling in the background (chpst has nothing left to run that needs it).
-    setFlagsFromString('--no-concurrent-sparkplug --no-concurrent-recompilation --no-concurrent-osr --no-maglev');
+    // more compiling in the background (chpst has nothing left to run that needs it). node:v8 is
+    // loaded only here: every other chpst would pay for it.
+    process.getBuiltinModule('node:v8').setFlagsFromString('--no-concurrent-sparkplug --no-concurrent-recompilation --no-concurrent-osr --no-maglev');
     for (const name of Object.keys(RESOURCES) as Resource[]) {
       const wanted = limits[name];
       if (wanted < -1n) continue;
