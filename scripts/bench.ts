@@ -88,17 +88,27 @@ function emptySea(): { scratch: string; path: string } {
   return { scratch, path };
 }
 
-/** Median wall time of INIT true as PID 1, over `runs`. */
-function startup(argv: string[], runs = 30): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', ...argv, 'true'], { stdio: 'ignore' });
-    if (r.status !== 0) throw new Error(`${argv.join(' ')} true failed`);
-    times.push(performance.now() - started);
+/**
+ * Median wall time of each command over `runs`, taken in rounds (one run of
+ * each in turn), so that a change in the machine's speed during the bench
+ * moves every figure alike and the differences between them stay true.
+ */
+function interleaved(commands: string[][], env: NodeJS.ProcessEnv = process.env, runs = 30): number[] {
+  const times = commands.map((): number[] => []);
+  // The first round only warms the page cache.
+  for (let round = 0; round <= runs; round++) {
+    commands.forEach((argv, i) => {
+      const started = performance.now();
+      const r = spawnSync(argv[0]!, argv.slice(1), { stdio: 'ignore', env });
+      if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status})`);
+      if (round > 0) times[i]!.push(performance.now() - started);
+    });
   }
-  return median(times);
+  return times.map(median);
 }
+
+/** INIT true as PID 1 of a new PID namespace. */
+const asPid1 = (init: readonly string[]): string[] => ['unshare', '--pid', '--fork', '--mount-proc', ...init, 'true'];
 
 // Run as the main command of the init under test. 10,000 orphans arrive at
 // once; meanwhile the probe sends SIGHUP to PID 1, which passes it back to its
@@ -178,12 +188,14 @@ async function main(): Promise<void> {
   const ratio = (ours: number, peer: number) => `${peer.toFixed(1)} (${(ours / peer).toFixed(1)}x)`;
 
   // Start-up: the init itself, as PID 1, running `true`.
-  const ourStart = startup([BINARY, '--skip-startup-files', '--skip-runit', '--quiet', '--']);
-  const tiniStart = startup([...PEERS.tini]);
-  const dumbStart = startup([...PEERS['dumb-init']]);
-  const bare = startup([]);
   const floor = emptySea();
-  const nodeStart = startup([floor.path]);
+  const [ourStart, tiniStart, dumbStart, bare, nodeStart] = interleaved([
+    asPid1([BINARY, '--skip-startup-files', '--skip-runit', '--quiet', '--']),
+    asPid1(PEERS.tini),
+    asPid1(PEERS['dumb-init']),
+    asPid1([]),
+    asPid1([floor.path]),
+  ]) as [number, number, number, number, number];
   row('start-up, ms (median of 30; `unshare` alone: ' + bare.toFixed(1) + ')', ourStart.toFixed(1), ratio(ourStart, tiniStart), ratio(ourStart, dumbStart));
   row('  an empty Node SEA, built as ours is, ms', nodeStart.toFixed(1));
 
@@ -250,19 +262,6 @@ async function main(): Promise<void> {
 /** A container's PATH, for ours and runit's alike: chpst and sv look programs up in it. */
 const CONTAINER_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
 
-/** Median wall time of a command, run directly (not as PID 1), over `runs`. */
-function commandTime(argv: string[], env: NodeJS.ProcessEnv = CONTAINER_ENV, runs = 30): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs + 1; i++) {
-    const started = performance.now();
-    const r = spawnSync(argv[0]!, argv.slice(1), { stdio: 'ignore', env });
-    if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status})`);
-    // The first run only warms the page cache.
-    if (i > 0) times.push(performance.now() - started);
-  }
-  return median(times);
-}
-
 /**
  * The other programs of the executable beside Debian's runit: start-up of the
  * ones called in loops and health checks, and the memory of ten loggers, all
@@ -281,16 +280,21 @@ async function runitPrograms(floorPath: string): Promise<Array<[string, string, 
   writeFileSync(join(service, 'run'), '#!/bin/sh\nexec sleep 100000\n', { mode: 0o755 });
   const runsv = spawn('/usr/bin/runsv', [service], { stdio: 'ignore' });
   await sleep(500);
-  const floor = commandTime([floorPath]);
-  const compare = (what: string, ours: string[], theirs: string[] | null) => {
-    const time = commandTime(ours);
-    const peer = theirs ? commandTime(theirs) : null;
-    rows.push([what, time.toFixed(1), peer === null ? 'n/a' : `${peer.toFixed(1)} (${(time / peer).toFixed(1)}x)`, `+${(time - floor).toFixed(1)}`]);
-  };
+  const programs: Array<[string, string[], string[] | null]> = [
+    ['`chpst -u nobody true`, ms', [join(links, 'chpst'), '-u', 'nobody', 'true'], ['/usr/bin/chpst', '-u', 'nobody', 'true']],
+    ['`setuser nobody true`, ms (runit\'s peer: chpst -u)', [join(links, 'setuser'), 'nobody', 'true'], ['/usr/bin/chpst', '-u', 'nobody', 'true']],
+    ['`sv status DIR`, ms', [join(links, 'sv'), 'status', service], ['/usr/bin/sv', 'status', service]],
+  ];
+  const commands = [[floorPath], ...programs.flatMap(([, ours, theirs]) => (theirs ? [ours, theirs] : [ours]))];
+  const times = interleaved(commands, CONTAINER_ENV);
+  const floor = times[0]!;
   rows.push(['an empty Node SEA (the floor), ms', floor.toFixed(1), 'n/a', '0']);
-  compare('`chpst -u nobody true`, ms', [join(links, 'chpst'), '-u', 'nobody', 'true'], ['/usr/bin/chpst', '-u', 'nobody', 'true']);
-  compare('`setuser nobody true`, ms (runit\'s peer: chpst -u)', [join(links, 'setuser'), 'nobody', 'true'], ['/usr/bin/chpst', '-u', 'nobody', 'true']);
-  compare('`sv status DIR`, ms', [join(links, 'sv'), 'status', service], ['/usr/bin/sv', 'status', service]);
+  let next = 1;
+  for (const [what, , theirs] of programs) {
+    const time = times[next++]!;
+    const peer = theirs ? times[next++]! : null;
+    rows.push([what, time.toFixed(1), peer === null ? 'n/a' : `${peer.toFixed(1)} (${(time / peer).toFixed(1)}x)`, `${time >= floor ? '+' : ''}${(time - floor).toFixed(1)}`]);
+  }
   runsv.kill('SIGTERM');
 
   // Ten idle services, each with `exec svlogd -tt ./main` as its log/run.
