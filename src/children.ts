@@ -88,6 +88,11 @@ export function exitCodeForSpawnError(error: SpawnError): number {
   return error.code === 'ENOENT' ? 127 : 126;
 }
 
+/** This process's own environment, as the map every spawn takes. */
+export function processEnvironment(): Map<string, string> {
+  return new Map(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
 /** Linux's limit on one NAME=VALUE string passed to execve (MAX_ARG_STRLEN), NUL included. */
 const MAX_ENV_STRING_BYTES = 128 * 1024;
 const tooLargeWarned = new Set<string>();

@@ -5,7 +5,7 @@
 import { signals } from '../signals.ts';
 import { stat, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { Children } from '../children.ts';
+import { Children, processEnvironment } from '../children.ts';
 import { parseArguments, type Options } from '../cli.ts';
 import { EnvStore } from '../env-store.ts';
 import { killAllProcesses } from '../kill-all.ts';
@@ -85,7 +85,7 @@ async function runToExit(args: string[]): Promise<number> {
 
 async function bootRunAndShutDown(options: Options, context: Context, native: Native | null): Promise<number> {
   // Boot: the container environment, then the startup scripts.
-  const startEnv = new Map(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const startEnv = processEnvironment();
   let env = new Map(startEnv);
   const store = new EnvStore();
   store.importMissing(env);

@@ -3,7 +3,7 @@
 // stdin, stderr, the signals svlogd answers (HUP, ALRM, TERM) and the exit code.
 //   svlogd [-tttv] [-r c] [-R abc] [-l len] [-b buflen] dir ...
 import { fstatSync, read, writeSync } from 'node:fs';
-import { Children } from '../children.ts';
+import { Children, processEnvironment } from '../children.ts';
 import { loadNative } from '../native.ts';
 import { EXIT_FATAL, parseSvlogdArguments } from '../svlogd/arguments.ts';
 import { errorText } from '../runit-errors.ts';
@@ -33,7 +33,7 @@ export function main(args: string[]): void {
   if (!(native instanceof Error) && handOffToSupervisor(args, native)) return;
   if (native instanceof Error) writeErr(Buffer.from(`svlogd: warning: log directories are not locked: ${native.message}\n`));
   const children = new Children(native instanceof Error ? null : native);
-  const env = new Map(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const env = processEnvironment();
   const logger = new Logger(options, process.cwd(), {
     children,
     env,

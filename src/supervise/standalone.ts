@@ -2,7 +2,7 @@
 // the native helper (flock, FIFOs, pipes; without it nothing can be
 // supervised), the reaper, and the settings my_init would have read.
 import { closeSync, constants, openSync } from 'node:fs';
-import { Children } from '../children.ts';
+import { Children, processEnvironment } from '../children.ts';
 import { loadNative } from '../native.ts';
 import { readSettings } from '../settings.ts';
 import type { ServiceContext } from './service.ts';
@@ -21,7 +21,7 @@ export function standaloneContext(): ServiceContext | Error {
   } catch (error) {
     return error as Error;
   }
-  const env = new Map(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const env = processEnvironment();
   return {
     children: new Children(native),
     native,

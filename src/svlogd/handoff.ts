@@ -5,6 +5,7 @@
 import { closeSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { getRawAsset, isSea } from 'node:sea';
 import { join } from 'node:path';
+import { processEnvironment } from '../children.ts';
 import type { Native } from '../native.ts';
 import { ACCEPTED, CHANNEL_ENV, EXIT_BYTE, SIGNAL_BYTES, type Request } from './handoff-protocol.ts';
 
@@ -77,7 +78,7 @@ function ask(fd: number, request: string): boolean {
 }
 
 function environment(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  return Object.fromEntries(processEnvironment());
 }
 
 /** What the C stub does, for a kernel that will not exec it: signals become bytes, `x` and a code end it. */
