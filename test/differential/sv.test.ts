@@ -208,7 +208,9 @@ describe('sv: -v, -w and the waiting commands', () => {
     [['-w', '1', 'force-stop', 'stubborn'], ['stubborn']],
     [['force-stop', 'web'], ['web']],
     [['force-reload', 'web'], ['web'], [['-w5', 'down', 'web']]],
-    [['-w', '1', 'force-restart', 'failing'], ['failing'], [], { failing: /^run: failing: \(pid \d+\) \d+s$/ }],
+    // The run after the kill: 0 s old (the one killed had lived the second sv waited), not the
+    // killed one still shown while its supervisor has yet to read the `k`.
+    [['-w', '1', 'force-restart', 'failing'], ['failing'], [], { failing: /^run: failing: \(pid \d+\) 0s$/ }],
     [['force-shutdown', 'web'], ['web']],
     [['try-restart', 'web'], ['web'], [['-w5', 'down', 'web']]],
     [['-w', '1', 'check', 'web', 'checked', 'passing', 'downed'], ['web', 'checked', 'passing', 'downed']],
