@@ -58,3 +58,33 @@ export function findGroup(group: string, name: string): GroupEntry | null {
   }
   return null;
 }
+
+/**
+ * initgroups' list from the text of /etc/group: the primary group first, then
+ * each group that names the user among its members, once each, in file order.
+ * Only files, the source groupsAreFiles checks for.
+ */
+export function memberGroups(group: string, user: string, primary: number): number[] {
+  const gids = [primary];
+  // glibc's files source reads `+name` lines as groups like any other (only its compat source does not).
+  for (const fields of lines(group)) {
+    const gid = id(fields[2]);
+    if (gid === null || gids.includes(gid)) continue;
+    if ((fields[3] ?? '').split(',').map((member) => member.trim()).includes(user)) gids.push(gid);
+  }
+  return gids;
+}
+
+/**
+ * Whether glibc's initgroups would read only /etc/group: nsswitch.conf's group
+ * sources are `files` (with `systemd`, which adds nothing without systemd
+ * running, as in a container). Any other source (ldap, sss, compat...) only
+ * glibc can ask.
+ */
+export function groupsAreFiles(nsswitch: string | null): boolean {
+  if (nsswitch === null) return true; // glibc's default without the file: files.
+  const line = /^[ \t]*group[ \t]*:(.*)$/m.exec(nsswitch);
+  if (line === null) return true;
+  const sources = line[1]!.replace(/#.*/, '').trim().split(/\s+/).filter((word) => word !== '');
+  return sources.every((source) => source === 'files' || source === 'systemd' || /^\[.*\]$/.test(source));
+}

@@ -6,14 +6,35 @@ import { readFileSync } from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
 import { resolveExecutable, SpawnError } from '../children.ts';
 import { writeStderr } from '../log.ts';
-import { findUser } from '../users.ts';
+import { findUser, groupsAreFiles, memberGroups, type PasswdEntry } from '../users.ts';
 
 /** The POSIX-only calls @types/node leaves optional (or, for initgroups, out). */
 interface PosixProcess {
   initgroups?: (user: string, extraGroup: number) => void;
+  setgroups?: (groups: number[]) => void;
   setgid?: (id: number) => void;
   setuid?: (id: number) => void;
   execve?: (file: string, args: string[], env: Record<string, string>) => never;
+}
+
+const readOrNull = (path: string): string | null => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * The supplementary groups, as the reference's os.initgroups set them. Read
+ * from /etc/group here when that is all glibc would read: its initgroups loads
+ * the NSS modules nsswitch.conf names, half of setuser's start-up.
+ */
+function setGroups(posix: PosixProcess, user: PasswdEntry): void {
+  const group = groupsAreFiles(readOrNull('/etc/nsswitch.conf')) ? readOrNull('/etc/group') : null;
+  if (group !== null && posix.setgroups) posix.setgroups.call(process, memberGroups(group, user.name, user.gid));
+  else if (posix.initgroups) posix.initgroups.call(process, user.name, user.gid);
+  else throw new Error('this platform cannot set groups');
 }
 
 /** strerror's text for an errno name, as the reference printed it. */
@@ -39,10 +60,10 @@ export function main(args: string[]): void {
   const user = findUser(passwd, name);
   if (user === null) fail(`setuser: user ${name} not found`);
   const posix = process as PosixProcess;
-  const { initgroups, setgid, setuid, execve } = posix;
-  if (!initgroups || !setgid || !setuid || !execve) fail('setuser: this platform cannot change users');
+  const { setgid, setuid, execve } = posix;
+  if (!setgid || !setuid || !execve) fail('setuser: this platform cannot change users');
   try {
-    initgroups.call(process, user.name, user.gid);
+    setGroups(posix, user);
     setgid.call(process, user.gid);
     setuid.call(process, user.uid);
   } catch (error) {

@@ -1,5 +1,6 @@
 // The sv and setuser programs of the executable, reached through links named after them.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { BINARY, runAndClean, script } from './harness.ts';
 
@@ -107,4 +108,18 @@ test('sv as an init.d script: /etc/init.d/NAME -> sv -> my_init acts on the serv
   assert.match(r.stdout, /same: status -> run: web: \(pid N\) Ns rc=0/);
   assert.match(r.stdout, /same: status -> down: web: Ns, normally up rc=3/);
   assert.match(r.stdout, /same: bogus -> usage: web \[-w sec\] command {2}rc=2/);
+});
+
+test("setuser's supplementary groups are those the reference's os.initgroups set, with and without other NSS sources", async () => {
+  const group = `${readFileSync('/etc/group', 'utf8')}extra1:x:5001:nobody\n  extra2:x:5002:root, nobody\n+nis:x:5003:nobody\nnotmine:x:5004:nobodyx\nextra1again:x:5001:nobody\n`;
+  const reference = `python3 -c 'import os; os.initgroups("nobody", 65534); os.setgid(65534); os.setuid(65534); os.execvp("id", ["id", "-G"])'`;
+  for (const nsswitch of ['group: files\n', 'group: files systemd\n', 'group:  files [NOTFOUND=return] # comment\n', 'group: compat\n']) {
+    const r = await runAndClean({
+      args: ['--quiet', '--', 'bash', '-c', `echo "ours: $(/etc/ours/setuser nobody id -G)"; echo "reference: $(${reference})"`],
+      files: { '/etc/ours/setuser': { symlink: BINARY }, '/etc/group': group, '/etc/nsswitch.conf': nsswitch },
+    });
+    const ours = /^ours: (.*)$/m.exec(r.stdout)?.[1];
+    assert.ok(ours?.split(' ').includes('5001'), `${nsswitch}: ${r.stdout}${r.stderr}`);
+    assert.equal(ours, /^reference: (.*)$/m.exec(r.stdout)?.[1], `${nsswitch}: ${r.stdout}${r.stderr}`);
+  }
 });

@@ -1,7 +1,7 @@
 // Users and groups looked up as glibc's getpwnam and getgrnam do (src/users.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findGroup, findUser } from '../../src/users.ts';
+import { findGroup, findUser, groupsAreFiles, memberGroups } from '../../src/users.ts';
 
 const PASSWD = [
   '# a comment: never a user',
@@ -39,4 +39,21 @@ test('findGroup: name and gid; a line without its gid is skipped', () => {
   assert.deepEqual(findGroup(group, 'staff'), { name: 'staff', gid: 50 });
   assert.deepEqual(findGroup(group, 'last'), { name: 'last', gid: 7 });
   assert.equal(findGroup(group, 'nosuchgroup'), null);
+});
+
+test('memberGroups: the primary group, then each group naming the user, once each, in file order', () => {
+  const group = 'a:x:10:bob\nb:x:11:alice, bob\n+nis:x:12:bob\nc:x:13:bobby\nd:x:10:bob\ne:x:14:alice,bob\nf:x::bob';
+  assert.deepEqual(memberGroups(group, 'bob', 99), [99, 10, 11, 12, 14]);
+  assert.deepEqual(memberGroups(group, 'carol', 5), [5]);
+  assert.deepEqual(memberGroups(group, 'bob', 11), [11, 10, 12, 14]);
+});
+
+test('groupsAreFiles: only files (and systemd, idle in a container) let setuser read /etc/group itself', () => {
+  assert.equal(groupsAreFiles(null), true);
+  assert.equal(groupsAreFiles('passwd: files\n'), true);
+  assert.equal(groupsAreFiles('group:          files systemd\n'), true);
+  assert.equal(groupsAreFiles('group: files [NOTFOUND=return] # local only\n'), true);
+  assert.equal(groupsAreFiles('group: files sss\n'), false);
+  assert.equal(groupsAreFiles('group: compat\n'), false);
+  assert.equal(groupsAreFiles('netgroup: nis\ngroup: ldap files\n'), false);
 });
