@@ -284,3 +284,22 @@ test('a derived image: update-service, an init.d link to sv, gosu -> setuser, ch
     rmSync(work, { recursive: true, force: true });
   }
 });
+
+/**
+ * The one library a bare base lacks. Node's binary needs libatomic.so.1 for a
+ * single symbol and is linked BIND_NOW, so the loader refuses to start it
+ * without the file; nothing in the executable runs before that (README,
+ * "Requirements"). This pins the failure users see and that the file is all
+ * that is missing.
+ */
+test('on a bare debootstrapped base the executable needs libatomic1 and nothing else', { skip, timeout: 120_000 }, async () => {
+  const binary = `${join(ROOT, 'dist', 'my_init')}:/sbin/my_init:ro`;
+  const bare = await run(['-v', binary, BASE, '/sbin/my_init', '--quiet', '--', 'true']);
+  assert.equal(bare.exitCode, 127, bare.all);
+  assert.equal(bare.stderr, '/sbin/my_init: error while loading shared libraries: libatomic.so.1: cannot open shared object file: No such file or directory');
+  const libatomic = execFileSync('sh', ['-c', 'readlink -f "$(ldconfig -p | sed -n "s/.*libatomic.so.1 (libc6,x86-64) => //p" | head -n1)"'], { encoding: 'utf8' }).trim();
+  const withIt = await run(['-v', binary, '-v', `${libatomic}:/usr/lib/x86_64-linux-gnu/libatomic.so.1:ro`, BASE,
+    '/sbin/my_init', '--quiet', '--skip-startup-files', '--', 'sh', '-c', 'echo booted']);
+  assert.equal(withIt.exitCode, 0, withIt.all);
+  assert.equal(withIt.stdout, 'booted');
+});
