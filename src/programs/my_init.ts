@@ -67,6 +67,7 @@ async function runToExit(args: string[]): Promise<number> {
     native.unblockSignal(osConstants.signals.SIGUSR1);
     if (process.pid !== 1) native.setChildSubreaper();
   }
+  signals.useNative(native);
   const context: Context = { children: new Children(native), signals, settings };
   if (!options.skipRunit) startThreadPool();
 
