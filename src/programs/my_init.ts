@@ -62,6 +62,7 @@ async function runToExit(args: string[]): Promise<number> {
     log.warn(`Warning: ${loaded.message}; orphaned processes will not be reaped.`);
   } else {
     native = loaded;
+    native.setProcessName('my_init');
     // The executable runs with --disable-sigusr1, which blocks SIGUSR1 so that
     // it can never open the debugger; our handler now takes it (and any that waited).
     native.unblockSignal(osConstants.signals.SIGUSR1);
