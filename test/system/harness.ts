@@ -71,6 +71,8 @@ export interface RunOptions {
   cwd?: string;
   /** my_init as a child of the sandbox's shell, which stays PID 1, instead of PID 1 itself. */
   notPid1?: boolean;
+  /** A command put before my_init's, which sets something up and execs the rest (so that my_init keeps its pid). */
+  launcher?: string[];
   /** Called once my_init runs; may signal it through `init.signal()`. */
   during?: (init: RunningInit) => Promise<void>;
 }
@@ -143,7 +145,7 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
       ...(options.diskFreeBytes === undefined ? [] : ['--fill-scratch', String(options.diskFreeBytes)]),
       ...(options.cwd === undefined ? [] : ['--cwd', options.cwd]),
       ...(options.notPid1 ? ['--not-pid1'] : []),
-      scratch, fixture, BINARY, ...options.args,
+      scratch, fixture, ...(options.launcher ?? []), BINARY, ...options.args,
     ],
     {
       env: { ...BASE_ENV, ...options.env },

@@ -168,3 +168,28 @@ for (const notPid1 of [false, true]) {
     assert.equal(r.exitCode, 0);
   });
 }
+
+test('a SIGPIPE the kernel raises for a write of my_init\'s own is not passed on; one sent to it is', async () => {
+  const r = await runAndClean({
+    // Each of my_init's lines goes to a pipe nobody reads: EPIPE, and a SIGPIPE from the kernel.
+    launcher: ['perl', '-e', 'pipe(my $r, my $w) or die; close $r; open(STDERR, ">&", $w) or die; exec @ARGV or die', '--'],
+    // --verbose: my_init writes a line as it passes each signal on.
+    args: ['--verbose', '--', 'perl', '/etc/signals/trap.pl'],
+    files: { '/etc/signals/trap.pl': TRAP_ALL },
+    separateStreams: true,
+    during: async (init) => {
+      await init.waitForOutput(/^ready$/m);
+      const pid = await init.hostPid();
+      process.kill(pid, 'SIGHUP');
+      await untilCount(init, `got ${signals.SIGHUP}`, 1);
+      process.kill(pid, 'SIGPIPE');
+      await untilCount(init, `got ${signals.SIGPIPE}`, 1);
+      await init.signal('SIGTERM');
+    },
+  });
+  const got = r.stdout.split('\n').filter((line) => line.startsWith('got ')).map((line) => Number(line.slice(4)));
+  assert.deepEqual(got.slice(0, 2), [signals.SIGHUP, signals.SIGPIPE], r.stdout);
+  assert.ok(!got.slice(2).includes(signals.SIGPIPE), r.stdout);
+  assert.equal(r.stderr, '', 'nothing of my_init reached a reader');
+  assert.equal(r.exitCode, 2);
+});
