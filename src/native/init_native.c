@@ -256,7 +256,7 @@ out:
 }
 
 /*
- * Where the signals of forward_signals() go: the main command's pid, 0 for
+ * Where the signals of forwardSignals() go: the main command's pid, 0 for
  * nowhere. Read in the handler, which may run on any thread.
  */
 static volatile sig_atomic_t forward_target;
@@ -336,7 +336,7 @@ static napi_value js_set_forward_target(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* realtimeSignals() -> [SIGRTMIN, SIGRTMAX] as this glibc reserves them (it keeps the first few for itself). */
+/* realtimeSignals() -> [SIGRTMIN, SIGRTMAX]: the real-time signals this glibc leaves to programs (it keeps 32 and 33). */
 static napi_value js_realtime_signals(napi_env env, napi_callback_info info) {
   (void)info;
   int range[2] = {SIGRTMIN, SIGRTMAX};
