@@ -8,7 +8,7 @@
 // and a sweep every 30 s covers anything a coalesced signal might hide.
 import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import * as log from './log.ts';
 import type { Native } from './native.ts';
 import { monotonicMs } from './waiting.ts';
@@ -121,13 +121,18 @@ export function environmentStrings(env: ReadonlyMap<string, string>): string[] {
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** execvp's search, done before fork so the child has nothing to allocate. */
-export function resolveExecutable(name: string, path: string | undefined): string | SpawnError {
+/**
+ * execvp's search, done before fork so the child has nothing to allocate.
+ * A relative directory in PATH is looked up from `cwd`, the directory the
+ * child starts in (ours when not given).
+ */
+export function resolveExecutable(name: string, path: string | undefined, cwd?: string): string | SpawnError {
   if (name === '') return new SpawnError(name, 'ENOENT');
+  // With a slash, the child's execve finds it from its own directory.
   if (name.includes('/')) return name;
   let denied = false;
   for (const directory of (path ?? DEFAULT_PATH).split(':')) {
-    const candidate = join(directory === '' ? '.' : directory, name);
+    const candidate = cwd === undefined ? join(directory === '' ? '.' : directory, name) : resolvePath(cwd, directory, name);
     try {
       if (!statSync(candidate).isFile()) continue;
       accessSync(candidate, constants.X_OK);
@@ -157,10 +162,13 @@ export class Children {
   /** Ref'd exactly while someone waits for a child, so that the wait keeps the process alive. */
   private readonly sweep: NodeJS.Timeout;
   private procAvailable = true;
+  /** Where a child starts when its spec names no directory; undefined: ours. */
+  private readonly defaultCwd: string | undefined;
   orphansReaped = 0;
 
-  constructor(native: Native | null) {
+  constructor(native: Native | null, { defaultCwd }: { defaultCwd?: string } = {}) {
     this.native = native;
+    this.defaultCwd = defaultCwd;
     this.sweep = setInterval(() => this.wake(), SWEEP_INTERVAL_MS).unref();
     if (native === null) return;
     process.on('SIGCHLD', () => this.wake());
@@ -168,17 +176,18 @@ export class Children {
 
   spawn(spec: SpawnSpec): Child {
     const file = spec.file ?? spec.argv[0];
-    const resolved = resolveExecutable(file ?? '', spec.env.get('PATH'));
+    const cwd = spec.cwd ?? this.defaultCwd;
+    const resolved = resolveExecutable(file ?? '', spec.env.get('PATH'), cwd);
     if (resolved instanceof SpawnError) throw resolved;
     const envp = environmentStrings(spec.env);
-    if (this.native === null) return this.spawnWithLibuv(resolved, spec, envp);
+    if (this.native === null) return this.spawnWithLibuv(resolved, { ...spec, cwd }, envp);
     let pid: number;
     try {
       pid = this.native.spawn(
         resolved,
         spec.argv,
         envp,
-        spec.cwd ?? null,
+        cwd ?? null,
         spec.stdio ?? [0, 1, 2],
         GROUP_MODES[spec.group ?? 'inherit'],
         spec.foregroundTerminal ?? -1,

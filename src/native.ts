@@ -58,6 +58,17 @@ export interface Native {
   socketpair(): [number, number];
   /** An anonymous file (close-on-exec) that can be written and then executed through /proc/self/fd. */
   memfdCreate(name: string): number;
+  /**
+   * Each signal is passed on by a C handler to the pid of setForwardTarget, except one the kernel
+   * raised for a write of our own (SIGPIPE, SIGXFSZ). Reaping that pid clears the target.
+   */
+  forwardSignals(signals: readonly number[]): void;
+  setForwardTarget(pid: number): void;
+  ignoreSignals(signals: readonly number[]): void;
+  /** [SIGRTMIN, SIGRTMAX]: the real-time signals glibc leaves to programs. */
+  realtimeSignals(): [number, number];
+  /** The main thread's name (comm), what `ps -C` and `pgrep -x` match; at most 15 bytes are kept. */
+  setProcessName(name: string): void;
 }
 
 const CANDIDATE_DIRECTORIES = ['/run', '/dev/shm', '/tmp', '/var/tmp', '/var/run'];

@@ -1,35 +1,40 @@
 // Directories of scripts: /etc/my_init.d and /etc/rc.local at boot, and the
 // pre- and post-shutdown directories when stopping.
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { exitCodeOf, SpawnError } from './children.ts';
 import { compareNames } from './container-env.ts';
 import * as log from './log.ts';
 import { type Context, waitForChild } from './waiting.ts';
 
-/** A regular file (after symlinks) that we may execute. */
-export function isRunnable(path: string): boolean {
+/** A regular file (after symlinks) that we may execute; a relative path is taken from `cwd` (default: ours). */
+export function isRunnable(path: string, cwd?: string): boolean {
+  const file = cwd === undefined ? path : resolve(cwd, path);
   try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.X_OK);
+    if (!statSync(file).isFile()) return false;
+    accessSync(file, constants.X_OK);
     return true;
   } catch {
     return false; // Missing, a broken link, or not executable: skipped silently, as in the reference.
   }
 }
 
-/** The runnable entries of a directory, in byte order of their names (dotfiles too). */
-export function runnableScripts(directory: string): string[] {
+/**
+ * The runnable entries of a directory, in byte order of their names (dotfiles
+ * too), named as the directory was. A relative directory is taken from `cwd`,
+ * where the scripts will run (default: ours).
+ */
+export function runnableScripts(directory: string, cwd?: string): string[] {
   let names: string[];
   try {
-    names = readdirSync(directory);
+    names = readdirSync(cwd === undefined ? directory : resolve(cwd, directory));
   } catch {
     return [];
   }
   return names
     .sort(compareNames)
     .map((name) => join(directory, name))
-    .filter(isRunnable);
+    .filter((path) => isRunnable(path, cwd));
 }
 
 export type ScriptResult = 'ok' | 'failed' | 'stopped';

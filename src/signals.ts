@@ -1,23 +1,82 @@
-// Signals as PID 1. The kernel drops a signal to PID 1 that has no handler, and
-// a process that is not PID 1 dies of it, so every signal that matters gets one.
-// TERM and INT ask for a stop, once: a repeat while stopping is ignored, as in
-// the reference. HUP, QUIT, USR1, USR2 and WINCH go on to the main command.
+// Signals as PID 1, and as tini handles them. The kernel drops a signal to
+// PID 1 that has no handler, and a process that is not PID 1 dies of it (or
+// stops), so every signal that can be caught gets one:
+// - TERM and INT ask for a stop, once: a repeat while stopping is ignored, as in
+//   the reference.
+// - Every other signal that someone may send is passed on to the main command
+//   (dropped when there is none), TSTP included: the main command may stop, the
+//   init never does.
+// - TTIN and TTOU are ignored, not passed on (as tini does): the kernel sends
+//   them to a background process group that reads from or (with `stty tostop`)
+//   writes to its terminal, which the init is once the main command has the
+//   terminal; they are about the init's own reads and writes, not a request.
+// - Not handled: CHLD (the reaper's), the faults the kernel raises on a thread
+//   (SEGV, BUS, FPE, ILL, TRAP, SYS) and ABRT, as in tini; KILL and STOP cannot be.
+//
+// Node takes the signals it has names for. The rest are the addon's, which
+// handles them in C and passes them on from the handler: the real-time ones
+// (Node has no names for them) from SIGRTMIN to SIGRTMAX, that is 34 to 64
+// (glibc keeps 32 and 33 for its threads and refuses them to sigaction);
+// SIGPIPE and SIGXFSZ, which Node ignores so that a write to a closed pipe or
+// past the file size limit fails with an error, and which a JS handler would
+// also get for our own writes (a log line to a closed stderr); and the
+// ignoring of TTIN and TTOU, which needs SIG_IGN: with a handler, the write or
+// tcsetpgrp that raised one is restarted and raises it again, forever.
+import { constants } from 'node:os';
 import * as log from './log.ts';
+import type { Native } from './native.ts';
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
-const FORWARDED_SIGNALS = ['SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+const FORWARDED_SIGNALS = [
+  'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGALRM', 'SIGPWR', 'SIGXCPU',
+  'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGURG', 'SIGCONT', 'SIGSTKFLT', 'SIGTSTP',
+] as const;
+/** Forwarded by the addon (with the real-time signals). */
+const NATIVE_FORWARDED_SIGNALS = ['SIGPIPE', 'SIGXFSZ'] as const;
+const JOB_CONTROL_SIGNALS = ['SIGTTIN', 'SIGTTOU'] as const;
 
 class Signals {
   /** What asked for the stop first (a signal's name, or another reason), or null. */
   stopReason: string | null = null;
-  /** Where forwarded signals go; null drops them. */
-  forwardTo: number | null = null;
+  private target: number | null = null;
+  private native: Native | null = null;
   private readonly stopListeners = new Set<() => void>();
   private ignoreStops = false;
 
   constructor() {
     for (const name of STOP_SIGNALS) process.on(name, () => this.requestStop(name));
     for (const name of FORWARDED_SIGNALS) process.on(name, () => this.forward(name));
+  }
+
+  /**
+   * The signals only the addon can take. Without it (null), the real-time
+   * signals keep their default action, SIGPIPE and SIGXFSZ stay ignored, and
+   * TTIN and TTOU get a handler: the init then keeps the terminal's foreground
+   * (the main command gets no group of its own), so the kernel never raises
+   * them on its own writes, and a handler is safe.
+   */
+  useNative(native: Native | null): void {
+    if (native === null) {
+      for (const name of JOB_CONTROL_SIGNALS) process.on(name, () => log.debug(`Ignoring ${name}.`));
+      return;
+    }
+    this.native = native;
+    const [first, last] = native.realtimeSignals();
+    const numbers = NATIVE_FORWARDED_SIGNALS.map((name) => constants.signals[name]);
+    for (let signal = first; signal <= last; signal++) numbers.push(signal);
+    native.forwardSignals(numbers);
+    native.ignoreSignals(JOB_CONTROL_SIGNALS.map((name) => constants.signals[name]));
+    if (this.target !== null) native.setForwardTarget(this.target);
+  }
+
+  /** Where forwarded signals go; null drops them. */
+  get forwardTo(): number | null {
+    return this.target;
+  }
+
+  set forwardTo(pid: number | null) {
+    this.target = pid;
+    this.native?.setForwardTarget(pid ?? 0);
   }
 
   get stopRequested(): boolean {
@@ -53,13 +112,13 @@ class Signals {
   }
 
   private forward(name: NodeJS.Signals): void {
-    if (this.forwardTo === null) {
+    if (this.target === null) {
       log.debug(`Ignoring ${name}: there is no main command to pass it to.`);
       return;
     }
-    log.debug(`Passing ${name} to PID ${this.forwardTo}.`);
+    log.debug(`Passing ${name} to PID ${this.target}.`);
     try {
-      process.kill(this.forwardTo, name);
+      process.kill(this.target, name);
     } catch {
       // The main command has just exited.
     }

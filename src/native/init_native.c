@@ -73,6 +73,17 @@ static bool int_argument(napi_env env, napi_callback_info info, int32_t *value, 
   return true;
 }
 
+/* Two ints (a pair of fds, a range) as a JS array [first, second]. */
+static napi_value int_pair(napi_env env, const int pair[2]) {
+  napi_value result, first, second;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_int32(env, pair[0], &first);
+  napi_create_int32(env, pair[1], &second);
+  napi_set_element(env, result, 0, first);
+  napi_set_element(env, result, 1, second);
+  return result;
+}
+
 /* A JS string as a malloc'd C string, or NULL when the value is not a string. */
 static char *dup_string(napi_env env, napi_value value) {
   size_t length;
@@ -244,6 +255,112 @@ out:
   return result;
 }
 
+/*
+ * Where the signals of forwardSignals() go: the main command's pid, 0 for
+ * nowhere. Read in the handler, which may run on any thread.
+ */
+static volatile sig_atomic_t forward_target;
+
+/*
+ * A signal the kernel raised on one of our own threads, as for a write to a
+ * closed pipe (SIGPIPE) or past RLIMIT_FSIZE (SIGXFSZ), carries SI_USER and
+ * our own pid as if we had sent it: it is about our write, and the write
+ * fails with EPIPE or EFBIG anyway, so it is not passed on. A sender outside
+ * our PID namespace shows as pid 0, any other as its own pid.
+ */
+static void forward_signal(int sig, siginfo_t *info, void *context) {
+  (void)context;
+  int saved = errno;
+  pid_t target = forward_target;
+  if (target > 0 && !(info->si_code == SI_USER && info->si_pid == getpid())) kill(target, sig);
+  errno = saved;
+}
+
+/* The signal numbers in a JS array, each installed with `action`; false (an error thrown) on failure. */
+static bool install_for_each(napi_env env, napi_callback_info info, const struct sigaction *action, const char *usage) {
+  size_t argc = 1;
+  napi_value args[1];
+  uint32_t count = 0;
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc < 1 || napi_get_array_length(env, args[0], &count) != napi_ok) {
+    throw_type(env, usage);
+    return false;
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    int32_t signo;
+    napi_get_element(env, args[0], i, &element);
+    if (napi_get_value_int32(env, element, &signo) != napi_ok) {
+      throw_type(env, usage);
+      return false;
+    }
+    if (sigaction(signo, action, NULL) < 0) {
+      throw_errno(env, errno, "sigaction");
+      return false;
+    }
+  }
+  return true;
+}
+
+/*
+ * forwardSignals([signo...]): each is passed on to the forward target from
+ * the handler itself, for the signals Node cannot take: the real-time ones it
+ * has no names for, and SIGPIPE and SIGXFSZ, which it ignores so that our own
+ * writes fail with an error instead.
+ */
+static napi_value js_forward_signals(napi_env env, napi_callback_info info) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_sigaction = forward_signal;
+  action.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  install_for_each(env, info, &action, "forwardSignals: expected an array of signal numbers");
+  return NULL;
+}
+
+/* ignoreSignals([signo...]): SIG_IGN, which a handler cannot stand in for (see signals.ts). */
+static napi_value js_ignore_signals(napi_env env, napi_callback_info info) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = SIG_IGN;
+  sigemptyset(&action.sa_mask);
+  install_for_each(env, info, &action, "ignoreSignals: expected an array of signal numbers");
+  return NULL;
+}
+
+/* setForwardTarget(pid): where forwardSignals' signals go from now on; 0 drops them. */
+static napi_value js_set_forward_target(napi_env env, napi_callback_info info) {
+  int32_t pid;
+  if (!int_argument(env, info, &pid, "setForwardTarget: expected a pid")) return NULL;
+  forward_target = pid > 0 ? pid : 0;
+  return NULL;
+}
+
+/* realtimeSignals() -> [SIGRTMIN, SIGRTMAX]: the real-time signals this glibc leaves to programs (it keeps 32 and 33). */
+static napi_value js_realtime_signals(napi_env env, napi_callback_info info) {
+  (void)info;
+  int range[2] = {SIGRTMIN, SIGRTMAX};
+  return int_pair(env, range);
+}
+
+/*
+ * setProcessName(name): the calling thread's name, which for the main thread
+ * is what ps -C, pgrep and top show for the process (Node names it
+ * node-MainThread). process.title would also rewrite the command line.
+ */
+static napi_value js_set_process_name(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  char *name = argc == 1 ? dup_string(env, args[0]) : NULL;
+  if (name == NULL) return throw_type(env, "setProcessName: expected a name");
+  int rc = prctl(PR_SET_NAME, name, 0, 0, 0);
+  int err = errno;
+  free(name);
+  if (rc < 0) return throw_errno(env, err, "prctl");
+  return NULL;
+}
+
 /* waitpid(pid) -> raw wait status, or null while the child still runs. */
 static napi_value js_waitpid(napi_env env, napi_callback_info info) {
   int32_t pid;
@@ -255,6 +372,8 @@ static napi_value js_waitpid(napi_env env, napi_callback_info info) {
     got = waitpid(pid, &status, WNOHANG);
   } while (got < 0 && errno == EINTR);
   if (got < 0) return throw_errno(env, errno, "waitpid");
+  /* Its pid may be reused from now on: no forwarded signal may find the newcomer. */
+  if (got > 0 && got == forward_target) forward_target = 0;
   napi_value result;
   if (got == 0) {
     napi_get_null(env, &result);
@@ -352,23 +471,12 @@ static napi_value js_foreground_group(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* Two fds as a JS array [first, second]. */
-static napi_value fd_pair(napi_env env, const int ends[2]) {
-  napi_value result, first, second;
-  napi_create_array_with_length(env, 2, &result);
-  napi_create_int32(env, ends[0], &first);
-  napi_create_int32(env, ends[1], &second);
-  napi_set_element(env, result, 0, first);
-  napi_set_element(env, result, 1, second);
-  return result;
-}
-
 /* pipe() -> [readFd, writeFd], both close-on-exec. */
 static napi_value js_pipe(napi_env env, napi_callback_info info) {
   (void)info;
   int ends[2];
   if (pipe2(ends, O_CLOEXEC) < 0) return throw_errno(env, errno, "pipe2");
-  return fd_pair(env, ends);
+  return int_pair(env, ends);
 }
 
 static napi_value js_mkfifo(napi_env env, napi_callback_info info) {
@@ -684,7 +792,7 @@ static napi_value js_socketpair(napi_env env, napi_callback_info info) {
   (void)info;
   int ends[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) < 0) return throw_errno(env, errno, "socketpair");
-  return fd_pair(env, ends);
+  return int_pair(env, ends);
 }
 
 /* memfd_create(name) -> fd, close-on-exec: an executable that needs no file system. */
@@ -724,6 +832,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sendUdp", NULL, js_send_udp, NULL, NULL, NULL, napi_enumerable, NULL},
       {"socketpair", NULL, js_socketpair, NULL, NULL, NULL, napi_enumerable, NULL},
       {"memfdCreate", NULL, js_memfd_create, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"forwardSignals", NULL, js_forward_signals, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ignoreSignals", NULL, js_ignore_signals, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setForwardTarget", NULL, js_set_forward_target, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"realtimeSignals", NULL, js_realtime_signals, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setProcessName", NULL, js_set_process_name, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;

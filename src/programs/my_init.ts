@@ -55,6 +55,7 @@ async function runToExit(args: string[]): Promise<number> {
     return EXIT_FAILURE;
   }
 
+  const startDirectory = leaveStartDirectory();
   const loaded = loadNative();
   let native: Native | null = null;
   if (loaded instanceof Error) {
@@ -62,15 +63,17 @@ async function runToExit(args: string[]): Promise<number> {
     log.warn(`Warning: ${loaded.message}; orphaned processes will not be reaped.`);
   } else {
     native = loaded;
+    native.setProcessName('my_init');
     // The executable runs with --disable-sigusr1, which blocks SIGUSR1 so that
     // it can never open the debugger; our handler now takes it (and any that waited).
     native.unblockSignal(osConstants.signals.SIGUSR1);
     if (process.pid !== 1) native.setChildSubreaper();
   }
-  const context: Context = { children: new Children(native), signals, settings };
+  signals.useNative(native);
+  const context: Context = { children: new Children(native, { defaultCwd: startDirectory }), signals, settings };
   if (!options.skipRunit) startThreadPool();
 
-  let exitCode = await bootRunAndShutDown(options, context, native);
+  let exitCode = await bootRunAndShutDown(options, context, native, startDirectory);
   if (signals.stopRequested) {
     log.warn('Init system aborted.');
     // A critical service that kept failing is a failure; docker stop is an abort.
@@ -83,7 +86,26 @@ async function runToExit(args: string[]): Promise<number> {
   return exitCode;
 }
 
-async function bootRunAndShutDown(options: Options, context: Context, native: Native | null): Promise<number> {
+/**
+ * The init itself moves to `/`, as dumb-init does (tini does not), so that it keeps no
+ * mount busy; what it starts still starts where it was started (the image's
+ * WORKDIR), as under the reference. Returns that directory, or undefined when
+ * it is `/` already or cannot be named (deleted: then we stay in it, and
+ * children inherit it as before).
+ */
+function leaveStartDirectory(): string | undefined {
+  let start: string;
+  try {
+    start = process.cwd();
+    if (start === '/') return undefined;
+    process.chdir('/');
+  } catch {
+    return undefined;
+  }
+  return start;
+}
+
+async function bootRunAndShutDown(options: Options, context: Context, native: Native | null, startDirectory: string | undefined): Promise<number> {
   // Boot: the container environment, then the startup scripts.
   const startEnv = processEnvironment();
   let env = new Map(startEnv);
@@ -98,7 +120,8 @@ async function bootRunAndShutDown(options: Options, context: Context, native: Na
     if (result !== 'ok') return EXIT_FAILURE;
   }
   if (!options.skipStartupFiles) {
-    const scripts = runnableScripts(context.settings.envInitDirectory);
+    // ENV_INIT_DIRECTORY may be relative, to the directory the scripts run in.
+    const scripts = runnableScripts(context.settings.envInitDirectory, startDirectory);
     if (isRunnable(RC_LOCAL)) scripts.push(RC_LOCAL);
     for (const script of scripts) {
       if (context.signals.stopRequested) return EXIT_ABORTED;

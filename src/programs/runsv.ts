@@ -25,7 +25,7 @@ export function main(args: string[]): void {
   } catch (error) {
     fatal(`unable to change to directory: ${errorText(error)}`);
   }
-  const context = standaloneContext();
+  const context = standaloneContext('runsv');
   if (context instanceof Error) return fatal(context.message);
   // Before ./run starts: a TERM must never find the default action. Until then it is an exit too.
   let unit: Unit | null = null;

@@ -29,7 +29,7 @@ export function main(args: string[]): void {
   if (directory === undefined || directory === '') usage();
   const warn = (message: string): void => writeStderr(`runsvdir ${directory}: warning: ${message}\n`);
 
-  const context = standaloneContext();
+  const context = standaloneContext('runsvdir');
   if (context instanceof Error) {
     writeStderr(`runsvdir ${directory}: fatal: ${context.message}\n`);
     process.exit(EXIT_FATAL);

@@ -32,6 +32,7 @@ export function main(args: string[]): void {
   // Under our own supervisor, PID 1 does the logging and this process becomes a small stub.
   if (!(native instanceof Error) && handOffToSupervisor(args, native)) return;
   if (native instanceof Error) writeErr(Buffer.from(`svlogd: warning: log directories are not locked: ${native.message}\n`));
+  else native.setProcessName('svlogd');
   const children = new Children(native instanceof Error ? null : native);
   const env = processEnvironment();
   const logger = new Logger(options, process.cwd(), {

@@ -7,12 +7,13 @@ import { loadNative } from '../native.ts';
 import { readSettings } from '../settings.ts';
 import type { ServiceContext } from './service.ts';
 
-/** A context for services, or the reason there can be none (for a `fatal:` line). */
-export function standaloneContext(): ServiceContext | Error {
+/** A context for services, or the reason there can be none (for a `fatal:` line). `program` names the process for ps and pgrep. */
+export function standaloneContext(program: string): ServiceContext | Error {
   const settings = readSettings(process.env);
   if (settings instanceof Error) return settings;
   const native = loadNative();
   if (native instanceof Error) return native;
+  native.setProcessName(program);
   // As PID 1, Children reaps every orphan through the addon; elsewhere orphans of our services become ours to reap, as under my_init.
   if (process.pid !== 1) native.setChildSubreaper();
   let devNull: number;

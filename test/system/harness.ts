@@ -67,6 +67,12 @@ export interface RunOptions {
    * before my_init starts, leaving this many bytes (a multiple of 4096) free.
    */
   diskFreeBytes?: number;
+  /** The directory my_init starts in (default `/`), as an image's WORKDIR; create it with `files`. */
+  cwd?: string;
+  /** my_init as a child of the sandbox's shell, which stays PID 1, instead of PID 1 itself. */
+  notPid1?: boolean;
+  /** A command put before my_init's, which sets something up and execs the rest (so that my_init keeps its pid). */
+  launcher?: string[];
   /** Called once my_init runs; may signal it through `init.signal()`. */
   during?: (init: RunningInit) => Promise<void>;
 }
@@ -137,7 +143,9 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
       ...(options.noExecDirectories ? ['--no-exec-dirs'] : []),
       ...(options.cgroup === undefined ? [] : ['--cgroup', options.cgroup]),
       ...(options.diskFreeBytes === undefined ? [] : ['--fill-scratch', String(options.diskFreeBytes)]),
-      scratch, fixture, BINARY, ...options.args,
+      ...(options.cwd === undefined ? [] : ['--cwd', options.cwd]),
+      ...(options.notPid1 ? ['--not-pid1'] : []),
+      scratch, fixture, ...(options.launcher ?? []), BINARY, ...options.args,
     ],
     {
       env: { ...BASE_ENV, ...options.env },
@@ -154,13 +162,11 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
 
   const running: RunningInit = {
     async hostPid() {
-      for (let attempt = 0; attempt < 200; attempt++) {
-        const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'latin1').trim();
-        if (children !== '') {
-          const pid = Number(children.split(' ')[0]);
-          // Wait until the sandbox shell has become my_init.
-          if (readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(BINARY)) return pid;
-        }
+      // A sandbox with many fixture files takes a while to set up.
+      const deadline = performance.now() + 20_000;
+      while (performance.now() < deadline) {
+        const pid = child.pid === undefined ? null : findInit(child.pid, options.notPid1 ?? false);
+        if (pid !== null) return pid;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       throw new Error('my_init did not start');
@@ -197,6 +203,34 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
       }
     },
   };
+}
+
+/**
+ * my_init's pid under unshare (`root`). Its child, the sandbox's shell, becomes
+ * my_init by exec, so its pid is my_init's as soon as it names the binary among
+ * its arguments; with notPid1 that shell stays, and my_init is its child that
+ * runs the binary (argv[0]).
+ */
+function findInit(root: number, notPid1: boolean): number | null {
+  const children = (pid: number): number[] => {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1').trim();
+      return text === '' ? [] : text.split(' ').map(Number);
+    } catch {
+      return []; // Gone meanwhile.
+    }
+  };
+  const argv = (pid: number): string[] => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+    } catch {
+      return [];
+    }
+  };
+  const shell = children(root)[0];
+  if (shell === undefined || !argv(shell).includes(BINARY)) return null;
+  if (!notPid1) return shell;
+  return children(shell).find((pid) => argv(pid)[0] === BINARY) ?? null;
 }
 
 /** What the fixture and the sandbox's own files need on the small disk of `diskFreeBytes`. */

@@ -10,20 +10,28 @@
 # helper, as in a read-only container with noexec tmpfs mounts.
 # --cgroup DIR puts COMMAND and everything it starts in the cgroup DIR (its
 # cgroup.procs), as `docker run --pids-limit` does with a whole container.
+# --cwd DIR starts COMMAND in DIR (an image's WORKDIR) instead of /.
+# --not-pid1 leaves this shell as PID 1 and runs COMMAND as its child, as under
+# `docker run --init` or a shell: signals COMMAND does not handle then kill or
+# stop it, and it must be a subreaper to get orphans.
 # --fill-scratch FREE fills the file system SCRATCH is on (the harness mounts a
 # small tmpfs there) once the fixture is in place, leaving FREE bytes: writes
 # under /etc and /usr/sbin then fail with ENOSPC, as on a full disk.
 #   usage: sandbox.sh [--merge-output] [--no-exec-dirs] [--cgroup DIR] [--fill-scratch FREE]
-#                     SCRATCH FIXTURE COMMAND...
+#                     [--cwd DIR] [--not-pid1] SCRATCH FIXTURE COMMAND...
 set -euo pipefail
 no_exec_dirs=false
 cgroup=''
 fill_free=''
+cwd=/
+not_pid1=false
 while :; do
   case $1 in
     --merge-output) exec 2>&1 ;;
     --no-exec-dirs) no_exec_dirs=true ;;
     --cgroup) cgroup=$2; shift ;;
+    --cwd) cwd=$2; shift ;;
+    --not-pid1) not_pid1=true ;;
     --fill-scratch) fill_free=$2; shift ;;
     *) break ;;
   esac
@@ -51,9 +59,14 @@ if $no_exec_dirs; then
   for dir in /tmp /var/tmp; do mount --bind "$dir" "$dir" && mount -o remount,bind,ro "$dir"; done
 fi
 if [ -n "$cgroup" ]; then echo $$ > "$cgroup/cgroup.procs"; fi
-cd /
+cd "$cwd"
 # As a container starts: no variables of this shell's own, and (as runc does
 # for `docker run -it`) a session of its own that owns the terminal, if any.
 clean_env=(env -u PWD -u OLDPWD -u SHLVL -u _)
+if $not_pid1; then
+  status=0
+  "${clean_env[@]}" "$@" || status=$?
+  exit "$status"
+fi
 if [ -t 0 ]; then exec setsid --ctty "${clean_env[@]}" "$@"; fi
 exec "${clean_env[@]}" "$@"

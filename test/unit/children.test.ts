@@ -123,6 +123,19 @@ describe('resolveExecutable', () => {
     chmodSync(file, 0o755);
     assert.equal(resolveExecutable('my-tool', `/nonexistent:${dir}:/bin`), file);
   });
+
+  test('relative PATH directories (and the empty one) are searched from the directory the child starts in', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'my-tool'), '#!/bin/sh\n');
+    chmodSync(join(dir, 'bin', 'my-tool'), 0o755);
+    writeFileSync(join(dir, 'top-tool'), '#!/bin/sh\n');
+    chmodSync(join(dir, 'top-tool'), 0o755);
+    assert.equal(resolveExecutable('my-tool', '/nonexistent:bin:/bin', dir), join(dir, 'bin', 'my-tool'));
+    assert.equal(resolveExecutable('top-tool', '/bin::/usr/bin', dir), join(dir, 'top-tool'));
+    assert.equal(spawnError(resolveExecutable('my-tool', 'bin', '/')).code, 'ENOENT');
+    assert.equal(resolveExecutable('sh', '/bin', dir), '/bin/sh');
+  });
 });
 
 describe('SpawnError and exitCodeForSpawnError', () => {

@@ -55,6 +55,15 @@ describe('isRunnable and runnableScripts', () => {
     assert.deepEqual(runnableScripts(dir), ['z', 'é', '\ufffd', '😀'].map((name) => join(dir, name)));
   });
 
+  test('a relative directory is read from the given directory, and its scripts keep the relative name', () => {
+    const dir = scriptDir();
+    const parent = join(dir, '..');
+    const relative = dir.slice(parent.length + 1);
+    assert.deepEqual(runnableScripts(relative, parent), ['.hidden', '10_a', '2_b', 'B', 'a', 'link_true'].map((name) => join(relative, name)));
+    assert.equal(isRunnable(join(relative, 'a'), parent), true);
+    assert.equal(isRunnable(join(relative, 'noexec'), parent), false);
+  });
+
   test('a missing directory has no scripts', () => {
     assert.deepEqual(runnableScripts(join(tempDir(), 'does-not-exist')), []);
   });
