@@ -8,6 +8,7 @@ import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
 const BINARY = join(ROOT, 'dist', 'my_init');
+const ARM64_BINARY = join(ROOT, 'dist', 'my_init-arm64');
 const SANDBOX = join(ROOT, 'test', 'system', 'sandbox.sh');
 const UNSHARE = ['--pid', '--fork', '--mount-proc', '--mount', '--propagation', 'private', '--kill-child'];
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
@@ -86,6 +87,18 @@ function emptySea(): { scratch: string; path: string } {
   if (built.status !== 0) throw new Error(`cannot build the empty SEA: ${built.stderr}`);
   spawnSync('sync');
   return { scratch, path };
+}
+
+/**
+ * The arm64 executable's start-up as PID 1, as ourStart is measured, where
+ * binfmt_misc hands it to qemu-user (npm run test:arm64 says how to set that
+ * up); or why it was not measured. Most of the time is the emulator's.
+ */
+function arm64StartUp(): number | string {
+  if (!statSync(ARM64_BINARY, { throwIfNoEntry: false })) return `${ARM64_BINARY} is not built`;
+  const probe = spawnSync(ARM64_BINARY, ['--version'], { encoding: 'utf8', timeout: 60_000 });
+  if (probe.status !== 0 || !probe.stdout.startsWith('my_init ')) return 'qemu-user cannot run it here (bash scripts/qemu-arm64.sh)';
+  return interleaved([asPid1([ARM64_BINARY, '--skip-startup-files', '--skip-runit', '--quiet', '--'])], process.env, 5)[0]!;
 }
 
 /**
@@ -198,6 +211,9 @@ async function main(): Promise<void> {
   ]) as [number, number, number, number, number];
   row('start-up, ms (median of 30; `unshare` alone: ' + bare.toFixed(1) + ')', ourStart.toFixed(1), ratio(ourStart, tiniStart), ratio(ourStart, dumbStart));
   row('  an empty Node SEA, built as ours is, ms', nodeStart.toFixed(1));
+  const arm64 = arm64StartUp();
+  if (typeof arm64 === 'number') row('  the arm64 executable under qemu-user, ms (median of 5; emulated: information, not a comparison)', arm64.toFixed(0));
+  else console.error(`bench: no arm64 row: ${arm64}`);
 
   // Memory and idle CPU: my_init with 10 idle services; the peers with one idle child.
   const idle = fixture(services(10, 'exec sleep 100000'));

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 source scripts/podman.sh
 name=${1:-my_init-base}
 shift || true
-[ -x dist/my_init ] || npm run build
+[ -x dist/my_init-amd64 ] || npm run build
 build_args=()
 for arg in "$@"; do build_args+=(--build-arg "$arg"); done
 # Host networking: the build reaches the same package mirror as this machine.

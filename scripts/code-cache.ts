@@ -7,6 +7,9 @@
 // program; main is not called). Run by the pinned Node, whose V8 and flags the
 // executable's match: a cache records the flags it was made under and is
 // rejected under others, so --lazy is back before the cache is written.
+// The arm64 executable's caches are made by the arm64 Node under qemu, into
+// their own directory: a cache made by the x64 Node is rejected on arm64.
+//   usage: node scripts/code-cache.ts [BUNDLES [CACHES]]   (CACHES: default BUNDLES)
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -15,6 +18,7 @@ import { Script } from 'node:vm';
 import { wrapBundle } from '../src/load-program.ts';
 
 const directory = process.argv[2] ?? 'dist/programs';
+const output = process.argv[3] ?? directory;
 const bundleRequire = createRequire(import.meta.url);
 for (const file of readdirSync(directory).filter((name) => name.endsWith('.cjs'))) {
   setFlagsFromString('--no-lazy');
@@ -22,7 +26,7 @@ for (const file of readdirSync(directory).filter((name) => name.endsWith('.cjs')
   setFlagsFromString('--lazy');
   const module = { exports: {} };
   (script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object) => void)(module.exports, bundleRequire, module);
-  writeFileSync(join(directory, file.replace(/\.cjs$/, '.cache')), script.createCachedData());
+  writeFileSync(join(output, file.replace(/\.cjs$/, '.cache')), script.createCachedData());
 }
 // my_init's top level installs its signal handlers, which would keep this process alive.
 process.exit(0);

@@ -37,6 +37,10 @@ export function handOffToSupervisor(args: readonly string[], native: Native): bo
   try {
     // Node made every inherited fd close-on-exec as it started.
     native.keepOnExec(fd);
+    // The stub's own fd too: qemu-user (an arm64 image on an x64 host, through
+    // binfmt_misc) opens /proc/self/fd/N only after the exec, and exits 1 if it
+    // is closed by then. The stub maps that memfd anyway; the fd costs nothing.
+    native.keepOnExec(stub);
     // argv as it was, so that ps shows the same command line.
     process.execve?.(`/proc/self/fd/${stub}`, ['svlogd', ...args], { ...environment(), [CHANNEL_ENV]: named });
   } catch {

@@ -111,6 +111,32 @@ test('the container environment files have the documented modes and group; setus
   ].join('\n'));
 });
 
+test('the image holds the executable once: what its layers add to the base is under 1.2 x (the executable + the packages it installs)', { skip, timeout: 120_000 }, async () => {
+  // podman's Size of an image is the sum of its layers, uncompressed: image minus
+  // base is what the Dockerfile's layers add. What they have to hold is the
+  // executable, once, and the packages its scripts install, counted by dpkg
+  // (Installed-Size, KiB, of every package: the image's sum minus the base's, so
+  // new packages and dist-upgrade's changes both count). The 20% is for what dpkg
+  // does not count: the generated locale, dpkg's and debconf's own records, the
+  // image's scripts and service files. A second copy of the executable (a COPY
+  // to /bd_build installed to /sbin by a RUN step, as before) made it 305 MB
+  // against a bound of 217.
+  const imageSize = async (image: string) => Number((await podman(['image', 'inspect', '--format', '{{.Size}}', image])).stdout);
+  const packagesSize = async (image: string) => {
+    const r = await run([image, 'dpkg-query', '-W', '-f', '${Installed-Size}\n']);
+    assert.equal(r.exitCode, 0, r.all);
+    return r.stdout.split('\n').reduce((sum, kib) => sum + Number(kib) * 1024, 0);
+  };
+  const executable = await run([IMAGE, 'stat', '-c', '%s', '/sbin/my_init']);
+  assert.equal(executable.exitCode, 0, executable.all);
+  const added = (await imageSize(IMAGE)) - (await imageSize(BASE));
+  const packages = (await packagesSize(IMAGE)) - (await packagesSize(BASE));
+  const bound = 1.2 * (Number(executable.stdout) + packages);
+  const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+  assert.ok(added < bound,
+    `the image adds ${mb(added)} to its base; the executable is ${mb(Number(executable.stdout))}, the packages ${mb(packages)}, so the bound is ${mb(bound)}`);
+});
+
 /** A local HTTP server on loopback serving fixed bodies; the containers reach it over host networking. */
 async function serve(files: Record<string, Buffer>): Promise<{ url: (path: string) => string; server: Server }> {
   const server = createServer((request, response) => {

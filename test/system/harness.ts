@@ -4,10 +4,25 @@ import { execa } from 'execa';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-export const BINARY = join(ROOT, 'dist', 'my_init');
+/** The executable under test: dist/my_init, or MY_INIT_TEST_BINARY (npm run test:arm64 sets it to the arm64 one). */
+export const BINARY = resolve(ROOT, process.env.MY_INIT_TEST_BINARY || join('dist', 'my_init'));
+
+/**
+ * How many times longer each wait of the harness and of the tests may last:
+ * MY_INIT_TEST_TIME_SCALE, a whole number, 1 unless set. Under qemu each start
+ * of the executable costs over a second of CPU instead of 30 ms, and all of its
+ * JavaScript runs many times slower; the waits are bounds, never measurements.
+ */
+export const TIME_SCALE = readTimeScale(process.env.MY_INIT_TEST_TIME_SCALE ?? '1');
+function readTimeScale(text: string): number {
+  // Whole: the shell's wait_for does integer arithmetic with it.
+  if (!/^[1-9][0-9]*$/.test(text)) throw new Error(`MY_INIT_TEST_TIME_SCALE must be a whole number of at least 1, not "${text}"`);
+  return Number(text);
+}
+export const scaled = (ms: number): number => ms * TIME_SCALE;
 const SANDBOX = join(import.meta.dirname, 'sandbox.sh');
 
 export const BASE_ENV = {
@@ -22,10 +37,10 @@ export type FileSpec =
   | { directory: true; mode?: number }
   | { symlink: string };
 
-/** Shell helpers for a test's main command: `wait_for CONDITION [SECONDS]` polls a condition (default 8 s). */
+/** Shell helpers for a test's main command: `wait_for CONDITION [SECONDS]` polls a condition (default 8 s; both scaled). */
 export const PRELUDE = `
 wait_for() {
-  deadline=$(( $(date +%s) + \${2:-8} ))
+  deadline=$(( $(date +%s) + \${2:-8} * ${TIME_SCALE} ))
   until eval "$1"; do
     if [ "$(date +%s)" -gt "$deadline" ]; then echo "wait_for timed out: $1"; return 1; fi
     sleep 0.02
@@ -153,7 +168,7 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
       all: true,
       reject: false,
       stdin: 'ignore',
-      timeout: options.timeoutMs ?? 30_000,
+      timeout: scaled(options.timeoutMs ?? 30_000),
       killSignal: 'SIGKILL',
     },
   );
@@ -163,7 +178,7 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
   const running: RunningInit = {
     async hostPid() {
       // A sandbox with many fixture files takes a while to set up.
-      const deadline = performance.now() + 20_000;
+      const deadline = performance.now() + scaled(20_000);
       while (performance.now() < deadline) {
         const pid = child.pid === undefined ? null : findInit(child.pid, options.notPid1 ?? false);
         if (pid !== null) return pid;
@@ -175,7 +190,7 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
       process.kill(await running.hostPid(), name);
     },
     async waitForOutput(pattern, timeoutMs = 10_000) {
-      const deadline = performance.now() + timeoutMs;
+      const deadline = performance.now() + scaled(timeoutMs);
       while (!pattern.test(output)) {
         if (performance.now() > deadline) throw new Error(`no output matching ${pattern} in:\n${output}`);
         await new Promise((resolve) => setTimeout(resolve, 10));
@@ -230,7 +245,8 @@ function findInit(root: number, notPid1: boolean): number | null {
   const shell = children(root)[0];
   if (shell === undefined || !argv(shell).includes(BINARY)) return null;
   if (!notPid1) return shell;
-  return children(shell).find((pid) => argv(pid)[0] === BINARY) ?? null;
+  // includes, not [0]: under qemu-user the command line starts with the emulator.
+  return children(shell).find((pid) => argv(pid).includes(BINARY)) ?? null;
 }
 
 /** What the fixture and the sandbox's own files need on the small disk of `diskFreeBytes`. */

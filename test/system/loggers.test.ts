@@ -15,7 +15,9 @@ test('an svlogd started by our supervisor hands its work to PID 1: a stub keeps 
   const r = await runAndClean({
     args: ['--quiet', '--', 'bash', '-c', `${PRELUDE}
       log=/etc/service/talker/log
-      wait_for '[ -s $log/main/current ]'
+      # PID 1 logs from the moment it accepts the hand-off, a little before the exec
+      # that makes the logger the stub (which names itself svlogd) has finished.
+      wait_for '[ -s $log/main/current ] && [ "$(cat /proc/$(cat $log/supervise/pid)/comm 2>/dev/null)" = svlogd ]'
       pid=$(cat $log/supervise/pid)
       echo "exe: $(readlink /proc/$pid/exe)"
       echo "comm: $(cat /proc/$pid/comm)"

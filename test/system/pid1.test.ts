@@ -5,14 +5,14 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BASE_ENV, BINARY, cleanUp, runInit } from './harness.ts';
+import { BASE_ENV, BINARY, cleanUp, runInit, TIME_SCALE } from './harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
 test('1000 orphans made by the main command leave no zombie', async () => {
   const r = await runInit({
     args: ['--quiet', '--', 'bash', '-c',
-      'for i in $(seq 1000); do (sleep 0.0$((i % 5)) &) ; done; sleep 1; ps -eo stat= | grep -c "^Z" || true'],
+      `for i in $(seq 1000); do (sleep 0.0$((i % 5)) &) ; done; sleep ${TIME_SCALE}; ps -eo stat= | grep -c "^Z" || true`],
   });
   cleanUp(r);
   assert.equal(r.stdout, '0');
