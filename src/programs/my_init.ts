@@ -13,7 +13,9 @@ import * as log from '../log.ts';
 import { runMainCommand } from '../main-command.ts';
 import { loadNative, type Native } from '../native.ts';
 import { isRunnable, runnableScripts, runScript, type ScriptResult } from '../scripts.ts';
+import { ourRuntimeDirectory, type RuntimeDirectory } from '../runtime-dir.ts';
 import { readSettings } from '../settings.ts';
+import { superviseFallback } from '../supervise/location.ts';
 import type { Supervisor } from '../supervise/supervisor.ts';
 import type { Context } from '../waiting.ts';
 
@@ -69,8 +71,10 @@ async function runToExit(args: string[]): Promise<number> {
   }
   const context: Context = { children: new Children(native), signals, settings };
   if (!options.skipRunit) startThreadPool();
+  // Claimed only when a service directory cannot hold what we write.
+  const runtime = ourRuntimeDirectory();
 
-  let exitCode = await bootRunAndShutDown(options, context, native);
+  let exitCode = await bootRunAndShutDown(options, context, native, runtime);
   if (signals.stopRequested) {
     log.warn('Init system aborted.');
     // A critical service that kept failing is a failure; docker stop is an abort.
@@ -83,7 +87,7 @@ async function runToExit(args: string[]): Promise<number> {
   return exitCode;
 }
 
-async function bootRunAndShutDown(options: Options, context: Context, native: Native | null): Promise<number> {
+async function bootRunAndShutDown(options: Options, context: Context, native: Native | null, runtime: RuntimeDirectory): Promise<number> {
   // Boot: the container environment, then the startup scripts.
   const startEnv = processEnvironment();
   let env = new Map(startEnv);
@@ -114,7 +118,7 @@ async function bootRunAndShutDown(options: Options, context: Context, native: Na
   if (context.signals.stopRequested) return EXIT_ABORTED;
 
   // Run: the services, and the main command or (without one) until stopped.
-  const supervisor = options.skipRunit ? null : startServices(env, context, native);
+  const supervisor = options.skipRunit ? null : startServices(env, context, native, runtime);
   releaseBootMemorySoon(native);
   let exitCode: number;
   const notReady = supervisor ? await waitUntilReady(supervisor, context) : [];
@@ -148,7 +152,7 @@ async function bootRunAndShutDown(options: Options, context: Context, native: Na
  * keeps its messages. Without the native helper (no flock, FIFOs or pipes)
  * services cannot be supervised.
  */
-function startServices(env: ReadonlyMap<string, string>, context: Context, native: Native | null): Supervisor | null {
+function startServices(env: ReadonlyMap<string, string>, context: Context, native: Native | null, runtime: RuntimeDirectory): Supervisor | null {
   log.info('Booting runit daemon...');
   if (native === null) {
     log.warn('Warning: services cannot be supervised without the native helper; /etc/service is not started.');
@@ -164,6 +168,7 @@ function startServices(env: ReadonlyMap<string, string>, context: Context, nativ
     killProcessTimeout: settings.killProcessTimeout,
     restartDelay: settings.serviceRestartDelay,
     restartDelayMax: settings.serviceRestartDelayMax,
+    superviseFallback: superviseFallback(() => runtime.get(), log.info),
     onCriticalFailure: (directory, failures) => {
       log.error(`${directory} failed ${failures} times in a row and is marked critical: stopping the container.`);
       context.signals.requestStop(`critical service ${directory} failed`);
