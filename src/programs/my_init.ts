@@ -7,7 +7,8 @@ import { stat, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { Children, processEnvironment } from '../children.ts';
 import { parseArguments, type Options } from '../cli.ts';
-import { EnvStore } from '../env-store.ts';
+import { placeEnvironment } from '../env-location.ts';
+import { DEFAULT_ENV_PATHS, EnvStore } from '../env-store.ts';
 import { killAllProcesses } from '../kill-all.ts';
 import * as log from '../log.ts';
 import { runMainCommand } from '../main-command.ts';
@@ -71,7 +72,7 @@ async function runToExit(args: string[]): Promise<number> {
   }
   const context: Context = { children: new Children(native), signals, settings };
   if (!options.skipRunit) startThreadPool();
-  // Claimed only when a service directory cannot hold what we write.
+  // Claimed only when /etc or a service directory cannot hold what we write.
   const runtime = ourRuntimeDirectory();
 
   let exitCode = await bootRunAndShutDown(options, context, native, runtime);
@@ -91,7 +92,9 @@ async function bootRunAndShutDown(options: Options, context: Context, native: Na
   // Boot: the container environment, then the startup scripts.
   const startEnv = processEnvironment();
   let env = new Map(startEnv);
-  const store = new EnvStore();
+  const placed = placeEnvironment(DEFAULT_ENV_PATHS, process.geteuid?.() ?? 0, () => runtime.get());
+  if (placed.note !== null) (placed.placement.writable ? log.info : log.warn)(placed.note);
+  const store = new EnvStore(placed.placement);
   store.importMissing(env);
   store.writeVariableFiles(env);
   store.writeDumps(env);

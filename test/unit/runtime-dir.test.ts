@@ -1,6 +1,7 @@
-// The runtime directory (src/runtime-dir.ts), where supervise/ goes when the
-// service directory cannot hold it, and the supervise/ path under it
-// (src/supervise/location.ts).
+// The runtime directory (src/runtime-dir.ts), where supervise/ and the
+// environment dumps go when the service directory or /etc cannot hold them;
+// the supervise/ path under it (src/supervise/location.ts); and where the
+// environment's files are placed (src/env-location.ts).
 import assert from 'node:assert/strict';
 import {
   chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync,
@@ -8,6 +9,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { placeEnvironment, runtimeEnvPaths } from '../../src/env-location.ts';
+import type { EnvPaths } from '../../src/env-store.ts';
 import { claimFirst, findFirst, runtimeCandidates, RuntimeDirectory } from '../../src/runtime-dir.ts';
 import { runtimeSupervise, superviseFallback } from '../../src/supervise/location.ts';
 
@@ -136,5 +139,58 @@ describe('the supervise/ of a service directory that cannot hold it', () => {
     const result = fallback(fresh(), 'read-only file system');
     assert.ok(result instanceof Error);
     assert.equal(result.message, 'no runtime directory can be used (x)');
+  });
+});
+
+describe('placeEnvironment', () => {
+  function layout(): EnvPaths {
+    const etc = fresh();
+    const paths = {
+      directory: join(etc, 'container_environment'),
+      shellDump: join(etc, 'container_environment.sh'),
+      jsonDump: join(etc, 'container_environment.json'),
+    };
+    mkdirSync(paths.directory, { mode: 0o700 });
+    return paths;
+  }
+
+  test('in place, said nowhere, when /etc can take the files; the runtime directory is not even asked for', () => {
+    const paths = layout();
+    const placed = placeEnvironment(paths, uid, () => assert.fail('not needed'));
+    assert.deepEqual(placed, { placement: { paths, importFrom: paths.directory, writable: true }, note: null });
+  });
+
+  test('in place when there is no container environment at all: nothing is written anyway', () => {
+    const paths = layout();
+    rmSync(paths.directory, { recursive: true });
+    assert.equal(placeEnvironment(paths, uid, () => assert.fail('not needed'), () => 'read-only file system').note, null);
+  });
+
+  /** As for uid 4242 when /etc's directory is root's, 0700 (access(2) would ask for the real uid, ours). */
+  const notOurs = (directory: string, id: number): string | null => (directory.endsWith('container_environment') ? `not writable by uid ${id}` : null);
+
+  test('not writable: the whole set under the runtime directory, made afresh, imported from /etc; one line', () => {
+    const paths = layout();
+    const runtime = fresh();
+    mkdirSync(join(runtime, 'container_environment'));
+    writeFileSync(join(runtime, 'container_environment', 'FROM_LAST_BOOT'), 'stale');
+    const placed = placeEnvironment(paths, 4242, () => runtime, notOurs);
+    assert.deepEqual(placed.placement, { paths: runtimeEnvPaths(runtime), importFrom: paths.directory, writable: true });
+    assert.equal(placed.note, `${paths.directory} is not writable by uid 4242: the container environment goes to ${runtime}/container_environment (and its .sh and .json) instead.`);
+    assert.deepEqual(readdirSync(join(runtime, 'container_environment')), [], 'nothing of an earlier boot is left');
+    assert.equal(statSync(join(runtime, 'container_environment')).mode & 0o7777, 0o700);
+  });
+
+  test('a dump in a directory that is not writable moves the whole set', () => {
+    const paths = layout();
+    const placed = placeEnvironment(paths, 7, () => fresh(), (directory) => (directory === join(paths.directory, '..') ? 'read-only file system' : null));
+    assert.match(placed.note ?? '', /^\/.* is on a read-only file system: the container environment goes to /);
+  });
+
+  test('not writable, and no runtime directory: nothing is written, said in one warning', () => {
+    const paths = layout();
+    const placed = placeEnvironment(paths, 4242, () => new Error('no runtime directory can be used (x)'), notOurs);
+    assert.deepEqual(placed.placement, { paths, importFrom: paths.directory, writable: false });
+    assert.equal(placed.note, `Warning: ${paths.directory} is not writable by uid 4242, and no runtime directory can be used (x): the container environment is not written (every variable keeps its value).`);
   });
 });
