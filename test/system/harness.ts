@@ -67,6 +67,12 @@ export interface RunOptions {
    * before my_init starts, leaving this many bytes (a multiple of 4096) free.
    */
   diskFreeBytes?: number;
+  /**
+   * As a restricted container runs: as `user` ("UID:GID", no groups, no
+   * capabilities) and/or with a read-only root; /run and /tmp are then fresh
+   * tmpfs of its own (/run root's, /tmp for all).
+   */
+  restricted?: { user?: string; readOnlyRoot?: boolean };
   /** Called once my_init runs; may signal it through `init.signal()`. */
   during?: (init: RunningInit) => Promise<void>;
 }
@@ -137,6 +143,9 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
       ...(options.noExecDirectories ? ['--no-exec-dirs'] : []),
       ...(options.cgroup === undefined ? [] : ['--cgroup', options.cgroup]),
       ...(options.diskFreeBytes === undefined ? [] : ['--fill-scratch', String(options.diskFreeBytes)]),
+      ...(options.restricted === undefined ? [] : ['--private-tmp']),
+      ...(options.restricted?.readOnlyRoot ? ['--read-only'] : []),
+      ...(options.restricted?.user === undefined ? [] : ['--user', options.restricted.user]),
       scratch, fixture, BINARY, ...options.args,
     ],
     {
