@@ -280,6 +280,15 @@ test('a restricted container (read-only root, uid 1000, no capabilities): startu
     assert.equal(once.exitCode, 0, once.all);
     assert.match(once.stdout, /^1000\n/m);
     assert.match(once.stderr, /^\*\*\* sh exited with status 0\.$/m);
+
+    // Root, with Docker's --read-only (no /tmp of its own) and only /run given: cron runs, syslog-ng steps aside.
+    const asRoot = await run(['--read-only', '--read-only-tmpfs=false', '--tmpfs', '/run', IMAGE, '/sbin/my_init', '--', 'sh', '-c',
+      'for i in $(seq 100); do sv status cron | grep -q "^run:" && break; sleep 0.1; done; sv status cron | cut -d" " -f1,2']);
+    assert.equal(asRoot.exitCode, 0, asRoot.all);
+    assert.equal(asRoot.stdout, 'run: cron:', asRoot.all);
+    assert.match(asRoot.stderr, /^syslog-ng: not started: \/etc\/syslog-ng is not writable \(a read-only root file system\?\)$/m);
+    assert.match(asRoot.stderr, /^\*\*\* Services whose directory cannot hold supervise\/ \(.*: read-only file system\) keep it under \/run\/my_init\/services; /m);
+    assert.doesNotMatch(asRoot.all, /Warning|cannot supervise/);
   } finally {
     await podman(['rm', '-f', name]);
     await podman(['rmi', '-f', image]);

@@ -144,3 +144,25 @@ ls -d /tmp/my_init*`],
   assert.ok(lines.includes('*** Warning: not using /etc/foreign: it belongs to uid 0, not to uid 65534.'), r.all);
   assert.match(r.stdout, /^\/tmp\/my_init$/m);
 });
+
+test('a read-only root with a supervise link made at build time: the link\'s target is made, and runit\'s sv sees the service too', async () => {
+  const r = await runAndClean({
+    args: ['--', 'sh', '-c', `${PRELUDE}
+wait_for "/etc/ours/sv status linked | grep -q '^run:'"
+echo "ours: $(/etc/ours/sv status linked | sed -E 's/[0-9]+/N/g')"
+echo "runit's: $(/usr/bin/sv status /etc/service/linked | sed -E 's/[0-9]+/N/g')"
+ls /run/supervise.linked /run/my_init 2>&1 | sed 's/^ls: //'`],
+    files: {
+      '/etc/ours/sv': { symlink: BINARY },
+      '/etc/service/linked/run': script('exec sleep 1000'),
+      '/etc/service/linked/supervise': { symlink: '/run/supervise.linked' },
+    },
+    noEnvLayout: true,
+    restricted: { readOnlyRoot: true },
+  });
+  assert.equal(r.exitCode, 0, r.all);
+  assert.deepEqual(unusual(r.stderr), [], 'nothing to say: the service directory holds its supervise/ through the link');
+  assert.match(r.stdout, /^ours: run: linked: \(pid N\) Ns$/m);
+  assert.match(r.stdout, /^runit's: run: \/etc\/service\/linked: \(pid N\) Ns$/m);
+  assert.match(r.stdout, /^cannot access '\/run\/my_init': No such file or directory$/m, 'no runtime directory was needed');
+});
