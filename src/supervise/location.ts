@@ -7,7 +7,7 @@
 // a service through links (/etc/service/web -> /etc/sv/web) and must land on
 // the same state the supervisor keeps. Both sides use this module.
 import { realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { findRuntimeDirectory } from '../runtime-dir.ts';
 
 /** `realDirectory`: absolute, with links resolved. */
@@ -50,7 +50,9 @@ export function superviseFallback(runtime: () => string | Error, say: (line: str
     }
     if (!said) {
       said = true;
-      say(`Services whose directory cannot hold supervise/ (${directory}: ${why}) keep it under ${join(root, 'services')}; our sv finds it there, runit's sv does not.`);
+      // runsv supervises `.`: name the directory itself.
+      const shown = isAbsolute(directory) ? directory : real;
+      say(`Services whose directory cannot hold supervise/ (${shown}: ${why}) keep it under ${join(root, 'services')}; our sv finds it there, runit's sv does not.`);
     }
     return runtimeSupervise(root, real);
   };
