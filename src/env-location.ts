@@ -8,6 +8,7 @@
 import { accessSync, constants, existsSync, lstatSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { EnvPaths, EnvPlacement } from './env-store.ts';
+import { unwritableReason } from './runtime-dir.ts';
 
 /** The relocated set: the same names as in /etc, under `runtime`. */
 export function runtimeEnvPaths(runtime: string): EnvPaths {
@@ -34,10 +35,7 @@ export function whyNotWritable(directory: string, uid: number): string | null {
     accessSync(directory, constants.W_OK | constants.X_OK);
     return null;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EROFS') return 'read-only file system';
-    if (code === 'EACCES' || code === 'EPERM') return `not writable by uid ${uid}`;
-    return code ?? String(error);
+    return unwritableReason((error as NodeJS.ErrnoException).code, uid);
   }
 }
 

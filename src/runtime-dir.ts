@@ -58,6 +58,16 @@ function reasonOf(error: unknown): string {
   return code === undefined ? String(error) : (REASONS[code] ?? code);
 }
 
+/**
+ * Why a directory cannot take our files, as the lines that say where they
+ * went instead put it: the errno code of the failed write (or access check).
+ */
+export function unwritableReason(code: string | undefined, uid: number): string {
+  if (code === 'EROFS') return 'read-only file system';
+  if (code === 'EACCES' || code === 'EPERM') return `not writable by uid ${uid}`;
+  return code ?? 'unknown error';
+}
+
 export interface Claimed {
   path: string;
   /** Candidates before it that exist but are not ours: worth a line, since someone made them. */

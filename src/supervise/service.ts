@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { type Child, type Children, type ExitStatus, SpawnError } from '../children.ts';
 import * as log from '../log.ts';
 import type { Native } from '../native.ts';
+import { unwritableReason } from '../runtime-dir.ts';
 import { isRunnable } from '../scripts.ts';
 import { delay } from '../waiting.ts';
 import { CHANNEL_ENV, CHANNEL_FD } from '../svlogd/handoff-protocol.ts';
@@ -128,7 +129,7 @@ export class Service {
     const fallback = this.context.superviseFallback;
     if (!cannotHoldHere(here.code) || fallback === null) return here.error;
     this.releaseFds();
-    const elsewhere = fallback(this.directory, describeCode(here.code));
+    const elsewhere = fallback(this.directory, unwritableReason(here.code, process.geteuid?.() ?? 0));
     if (elsewhere instanceof Error) {
       return new SuperviseError(`${here.error.message}, and ${elsewhere.message}`, here.error.runitMessage);
     }
@@ -500,13 +501,6 @@ export class SuperviseError extends Error {
 const SIGNAL_COMMANDS: Record<string, NodeJS.Signals> = {
   t: 'SIGTERM', k: 'SIGKILL', h: 'SIGHUP', a: 'SIGALRM', i: 'SIGINT', q: 'SIGQUIT', '1': 'SIGUSR1', '2': 'SIGUSR2',
 };
-
-/** An errno code as the line about moving supervise/ says it. */
-function describeCode(code: string | undefined): string {
-  if (code === 'EROFS') return 'read-only file system';
-  if (code === 'EACCES' || code === 'EPERM') return `not writable by uid ${process.geteuid?.() ?? '?'}`;
-  return code ?? 'unknown error';
-}
 
 /** mkdir with mode 0700; an existing directory is fine. `parents`: make the missing ones too, 0700 as well. */
 function makeDirectory(path: string, parents: boolean): void {
