@@ -35,7 +35,18 @@ function temporaryName(name: string): string {
   return TEMP_PREFIX + bytes.subarray(0, end).toString();
 }
 
-/** Throws an Error whose message names the file and the reason. */
+/** A file that could not be written: `cannot write PATH: REASON`, with both parts kept for a line that names several. */
+export class WriteError extends Error {
+  readonly path: string;
+  readonly reason: string;
+  constructor(path: string, reason: string) {
+    super(`cannot write ${path}: ${reason}`);
+    this.path = path;
+    this.reason = reason;
+  }
+}
+
+/** Throws a WriteError naming the file and the reason. */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
   let target = path;
   let temp: string | null = null;
@@ -63,7 +74,7 @@ export function writeFileAtomic(path: string, content: string | Uint8Array): voi
     temp = null;
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new Error(`cannot write ${target}: ${describeWriteError(reason)}`);
+    throw new WriteError(target, describeWriteError(reason));
   } finally {
     if (fd !== null) closeSync(fd);
     if (temp !== null) {

@@ -2,8 +2,8 @@
 // environment my_init passes on, and writing them back out. When the directory
 // does not exist, all of this does nothing, as in the reference.
 import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-file.ts';
+import { basename, join } from 'node:path';
+import { writeFileAtomic, WriteError } from './atomic-file.ts';
 import {
   compareNames, decodeValue, invalidNameReason, isStorableName, PER_USER_NAMES, renderJsonDump, renderShellDump,
 } from './container-env.ts';
@@ -59,8 +59,26 @@ function readVariableFile(path: string): Buffer | string {
   }
 }
 
+/**
+ * Where the store reads and writes. Usually all of it is `paths` in /etc.
+ * When /etc cannot take the files (env-location.ts), `paths` are under the
+ * runtime directory and the image's variables are imported from `importFrom`;
+ * when nowhere can, nothing is written (`writable` false) and every variable
+ * keeps its value as it would after a failed write.
+ */
+export interface EnvPlacement {
+  paths: EnvPaths;
+  importFrom: string;
+  writable: boolean;
+}
+
+/** How many names a line about files that could not be written lists. */
+const NAMES_SHOWN = 5;
+
 export class EnvStore {
   private readonly paths: EnvPaths;
+  private readonly importFrom: string;
+  private readonly writable: boolean;
   private readonly warned = new Set<string>();
   /**
    * Variables whose file could not be written (a full disk, a read-only /etc),
@@ -69,18 +87,22 @@ export class EnvStore {
    */
   private readonly unsaved = new Map<string, { value: string; file: Buffer | null }>();
 
-  constructor(paths: EnvPaths = DEFAULT_ENV_PATHS) {
-    this.paths = paths;
+  constructor(placement: EnvPaths | EnvPlacement = DEFAULT_ENV_PATHS) {
+    const full = 'paths' in placement ? placement : { paths: placement, importFrom: placement.directory, writable: true };
+    this.paths = full.paths;
+    this.importFrom = full.importFrom;
+    this.writable = full.writable;
   }
 
+  /** Whether there is a container environment at all: the image's directory exists. */
   get active(): boolean {
-    return existsSync(this.paths.directory);
+    return existsSync(this.importFrom);
   }
 
   /** At boot: adds the directory's variables that the environment lacks (Docker's win). */
   importMissing(env: Map<string, string>): void {
     if (!this.active) return;
-    for (const [name, value] of this.read()) if (!env.has(name)) env.set(name, value);
+    for (const [name, value] of this.read(this.importFrom)) if (!env.has(name)) env.set(name, value);
   }
 
   /**
@@ -89,7 +111,7 @@ export class EnvStore {
    * which keep their values from `start`. The reference lost those.
    */
   reload(start: ReadonlyMap<string, string>): Map<string, string> {
-    const env = new Map(this.read());
+    const env = new Map(this.read(this.paths.directory));
     for (const [name, value] of start) {
       if ((PER_USER_NAMES.has(name) || !isStorableName(name)) && !env.has(name)) env.set(name, value);
     }
@@ -102,9 +124,13 @@ export class EnvStore {
     return env;
   }
 
-  /** One file per variable, rewritten only where its content differs. */
+  /**
+   * One file per variable, rewritten only where its content differs. Files
+   * that cannot be written are said in one line per reason, not one each.
+   */
   writeVariableFiles(env: ReadonlyMap<string, string>): void {
     if (!this.active) return;
+    const failed = new Map<string, WriteError[]>();
     for (const [name, value] of env) {
       if (PER_USER_NAMES.has(name) || !isStorableName(name)) continue;
       const path = join(this.paths.directory, name);
@@ -113,22 +139,36 @@ export class EnvStore {
       const read = readVariableFile(path);
       const current = typeof read === 'string' ? null : read;
       if (current !== null && current.equals(wanted)) continue;
-      if (!this.tryWrite(path, wanted)) this.unsaved.set(name, { value, file: current });
+      const problem = this.write(path, wanted);
+      if (problem === null) continue;
+      this.unsaved.set(name, { value, file: current });
+      if (problem instanceof WriteError) failed.set(problem.reason, [...(failed.get(problem.reason) ?? []), problem]);
+    }
+    for (const [reason, errors] of failed) {
+      if (errors.length === 1) {
+        this.warnOnce(`Warning: ${errors[0]!.message}; continuing without it.`);
+        continue;
+      }
+      const names = errors.map((error) => basename(error.path)).sort(compareNames).slice(0, NAMES_SHOWN).map((name) => JSON.stringify(name));
+      if (errors.length > NAMES_SHOWN) names.push('...');
+      this.warnOnce(`Warning: cannot write ${errors.length} files in ${this.paths.directory} (${names.join(', ')}): ${reason}; continuing without them.`);
     }
   }
 
   writeDumps(env: ReadonlyMap<string, string>): void {
     if (!this.active) return;
-    this.tryWrite(this.paths.shellDump, renderShellDump(env));
-    this.tryWrite(this.paths.jsonDump, renderJsonDump(env));
+    for (const [path, content] of [[this.paths.shellDump, renderShellDump(env)], [this.paths.jsonDump, renderJsonDump(env)]] as const) {
+      const problem = this.write(path, content);
+      if (problem !== null && problem !== 'not-writable') this.warnOnce(`Warning: ${problem.message}; continuing without it.`);
+    }
   }
 
-  private read(): Array<[string, string]> {
+  private read(directory: string): Array<[string, string]> {
     let entries: Buffer[];
     try {
-      entries = readdirSync(this.paths.directory, { encoding: 'buffer' });
+      entries = readdirSync(directory, { encoding: 'buffer' });
     } catch (error) {
-      this.warnOnce(`Cannot read ${this.paths.directory}: ${(error as NodeJS.ErrnoException).code}; no variables imported.`);
+      this.warnOnce(`Cannot read ${directory}: ${(error as NodeJS.ErrnoException).code}; no variables imported.`);
       return [];
     }
     const names: string[] = [];
@@ -136,12 +176,12 @@ export class EnvStore {
       try {
         names.push(strictUtf8.decode(entry));
       } catch {
-        this.warnOnce(`Ignoring ${join(this.paths.directory, showBytes(entry))}: its name is not valid UTF-8.`);
+        this.warnOnce(`Ignoring ${join(directory, showBytes(entry))}: its name is not valid UTF-8.`);
       }
     }
     const variables: Array<[string, string]> = [];
     for (const name of names.sort(compareNames)) {
-      const path = join(this.paths.directory, name);
+      const path = join(directory, name);
       const reason = invalidNameReason(name);
       if (reason !== null) {
         this.warnOnce(`Ignoring ${path}: ${reason}.`);
@@ -162,14 +202,14 @@ export class EnvStore {
     return variables;
   }
 
-  /** A dump that cannot be written is worth a warning, not a failed boot. False when it failed. */
-  private tryWrite(path: string, content: string | Uint8Array): boolean {
+  /** A file that cannot be written is worth a warning (said by the caller), not a failed boot; null when written. */
+  private write(path: string, content: string | Uint8Array): WriteError | 'not-writable' | null {
+    if (!this.writable) return 'not-writable'; // Said once, where the placement was chosen.
     try {
       writeFileAtomic(path, content);
-      return true;
+      return null;
     } catch (error) {
-      this.warnOnce(`Warning: ${(error as Error).message}; continuing without it.`);
-      return false;
+      return error as WriteError; // writeFileAtomic throws nothing else.
     }
   }
 

@@ -7,13 +7,16 @@ import { stat, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { Children, processEnvironment } from '../children.ts';
 import { parseArguments, type Options } from '../cli.ts';
-import { EnvStore } from '../env-store.ts';
+import { placeEnvironment } from '../env-location.ts';
+import { DEFAULT_ENV_PATHS, EnvStore } from '../env-store.ts';
 import { killAllProcesses } from '../kill-all.ts';
 import * as log from '../log.ts';
 import { runMainCommand } from '../main-command.ts';
 import { loadNative, type Native } from '../native.ts';
 import { isRunnable, runnableScripts, runScript, type ScriptResult } from '../scripts.ts';
+import { ourRuntimeDirectory, type RuntimeDirectory } from '../runtime-dir.ts';
 import { readSettings } from '../settings.ts';
+import { superviseFallback } from '../supervise/location.ts';
 import type { Supervisor } from '../supervise/supervisor.ts';
 import type { Context } from '../waiting.ts';
 
@@ -72,8 +75,10 @@ async function runToExit(args: string[]): Promise<number> {
   signals.useNative(native);
   const context: Context = { children: new Children(native, { defaultCwd: startDirectory }), signals, settings };
   if (!options.skipRunit) startThreadPool();
+  // Claimed only when /etc or a service directory cannot hold what we write.
+  const runtime = ourRuntimeDirectory();
 
-  let exitCode = await bootRunAndShutDown(options, context, native, startDirectory);
+  let exitCode = await bootRunAndShutDown(options, context, native, runtime, startDirectory);
   if (signals.stopRequested) {
     log.warn('Init system aborted.');
     // A critical service that kept failing is a failure; docker stop is an abort.
@@ -105,11 +110,19 @@ function leaveStartDirectory(): string | undefined {
   return start;
 }
 
-async function bootRunAndShutDown(options: Options, context: Context, native: Native | null, startDirectory: string | undefined): Promise<number> {
+async function bootRunAndShutDown(
+  options: Options,
+  context: Context,
+  native: Native | null,
+  runtime: RuntimeDirectory,
+  startDirectory: string | undefined,
+): Promise<number> {
   // Boot: the container environment, then the startup scripts.
   const startEnv = processEnvironment();
   let env = new Map(startEnv);
-  const store = new EnvStore();
+  const placed = placeEnvironment(DEFAULT_ENV_PATHS, process.geteuid?.() ?? 0, () => runtime.get());
+  if (placed.note !== null) (placed.placement.writable ? log.info : log.warn)(placed.note);
+  const store = new EnvStore(placed.placement);
   store.importMissing(env);
   store.writeVariableFiles(env);
   store.writeDumps(env);
@@ -137,7 +150,7 @@ async function bootRunAndShutDown(options: Options, context: Context, native: Na
   if (context.signals.stopRequested) return EXIT_ABORTED;
 
   // Run: the services, and the main command or (without one) until stopped.
-  const supervisor = options.skipRunit ? null : startServices(env, context, native);
+  const supervisor = options.skipRunit ? null : startServices(env, context, native, runtime);
   releaseBootMemorySoon(native);
   let exitCode: number;
   const notReady = supervisor ? await waitUntilReady(supervisor, context) : [];
@@ -171,7 +184,7 @@ async function bootRunAndShutDown(options: Options, context: Context, native: Na
  * keeps its messages. Without the native helper (no flock, FIFOs or pipes)
  * services cannot be supervised.
  */
-function startServices(env: ReadonlyMap<string, string>, context: Context, native: Native | null): Supervisor | null {
+function startServices(env: ReadonlyMap<string, string>, context: Context, native: Native | null, runtime: RuntimeDirectory): Supervisor | null {
   log.info('Booting runit daemon...');
   if (native === null) {
     log.warn('Warning: services cannot be supervised without the native helper; /etc/service is not started.');
@@ -187,6 +200,7 @@ function startServices(env: ReadonlyMap<string, string>, context: Context, nativ
     killProcessTimeout: settings.killProcessTimeout,
     restartDelay: settings.serviceRestartDelay,
     restartDelayMax: settings.serviceRestartDelayMax,
+    superviseFallback: superviseFallback(() => runtime.get(), log.info),
     onCriticalFailure: (directory, failures) => {
       log.error(`${directory} failed ${failures} times in a row and is marked critical: stopping the container.`);
       context.signals.requestStop(`critical service ${directory} failed`);

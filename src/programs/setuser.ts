@@ -1,7 +1,7 @@
 // setuser USER COMMAND [ARGS...]: runs a command as a user, as baseimage-docker's
 // /sbin/setuser does: supplementary groups, group and user set; USER, HOME and
 // UID set from the passwd entry; everything else (cwd, SHELL, the rest of the
-// environment) left as it is.
+// environment) left as it is. Not root, it can only be the user it already is.
 import { readFileSync } from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
 import { resolveExecutable, SpawnError } from '../children.ts';
@@ -62,11 +62,17 @@ export function main(args: string[]): void {
   const posix = process as PosixProcess;
   const { setgid, setuid, execve } = posix;
   if (!setgid || !setuid || !execve) fail('setuser: this platform cannot change users');
+  const euid = process.geteuid?.() ?? 0;
+  // Not root, and already that user: nothing to change (setgroups alone would be refused).
+  const already = euid !== 0 && user.uid === euid && user.gid === process.getegid?.();
   try {
-    setGroups(posix, user);
-    setgid.call(process, user.gid);
-    setuid.call(process, user.uid);
+    if (!already) {
+      setGroups(posix, user);
+      setgid.call(process, user.gid);
+      setuid.call(process, user.uid);
+    }
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EPERM' && euid !== 0) fail(`setuser: cannot become ${name}: running as uid ${euid}, not root`);
     fail(`setuser: cannot become ${name}: ${(error as Error).message}`);
   }
   const env = { ...process.env, USER: user.name, HOME: user.home, UID: String(user.uid) } as Record<string, string>;

@@ -5,15 +5,18 @@
 // Called by any other name (an init.d link), it is an LSB init script for the
 // service of that name:  NAME [-w SECONDS] COMMAND  (see lsbExit below).
 import { closeSync, constants, openSync, readSync, statSync, writeSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeStderr } from '../log.ts';
 import { errorText } from '../runit-errors.ts';
 import { parseRunitOptions } from '../runit-options.ts';
+import { runtimeSuperviseOfCwd } from '../supervise/location.ts';
 import { STATUS_BYTES, TAI64_EPOCH } from '../supervise/status.ts';
 
 declare const MY_INIT_VERSION: string;
 
 const POLL_MS = 420;
+/** What opening ./supervise/ok fails with when the service directory does not hold the live supervise/. */
+const NOT_ANSWERING = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'ENXIO']);
 const DEFAULT_WAIT_SECONDS = 7;
 
 /** What one pass over a service did: -1 failed (drop it), 0 not yet, 1 done. */
@@ -35,6 +38,8 @@ class Sv {
   private output = '';
   private service = '';
   private islog = false;
+  /** The supervise/ directory of the service being looked at, as statusGet found it. */
+  private supervise = 'supervise';
   /** Failures so far: the exit code. */
   rc = 0;
   acts = 's';
@@ -110,11 +115,42 @@ class Sv {
     }
   }
 
+  /**
+   * Opens the ok FIFO of the current directory's supervise/, choosing which:
+   * ./supervise, as runit's sv, unless it cannot answer and the runtime
+   * directory's supervise/ for this directory can (our supervisor keeps it
+   * there when the service directory cannot hold it: location.ts). Throws
+   * ./supervise's error, so that without a runtime one the words are runit's.
+   */
+  private openOk(): number {
+    const flags = constants.O_WRONLY | constants.O_NONBLOCK;
+    this.supervise = 'supervise';
+    try {
+      return openSync('supervise/ok', flags);
+    } catch (error) {
+      const here = errorCode(error);
+      const elsewhere = here !== undefined && NOT_ANSWERING.has(here) ? runtimeSuperviseOfCwd() : null;
+      if (elsewhere === null) throw error;
+      try {
+        const fd = openSync(join(elsewhere, 'ok'), flags);
+        this.supervise = elsewhere;
+        return fd;
+      } catch (second) {
+        // Nothing here, and a supervisor that has ended there: that is the news.
+        if (here === 'ENOENT' && errorCode(second) === 'ENXIO') {
+          this.supervise = elsewhere;
+          throw second;
+        }
+        throw error;
+      }
+    }
+  }
+
   /** 1: read; 0: no runsv (said so); -1: could not tell (warned). */
   statusGet(): Outcome {
     let fd: number;
     try {
-      fd = openSync('supervise/ok', constants.O_WRONLY | constants.O_NONBLOCK);
+      fd = this.openOk();
     } catch (error) {
       if (errorCode(error) === 'ENXIO') {
         if (this.acts.startsWith('x')) this.ok('runsv not running');
@@ -126,7 +162,7 @@ class Sv {
     }
     closeSync(fd);
     try {
-      fd = openSync('supervise/status', constants.O_RDONLY);
+      fd = openSync(join(this.supervise, 'status'), constants.O_RDONLY);
     } catch (error) {
       this.warn('unable to open supervise/status', error);
       return -1;
@@ -222,7 +258,7 @@ class Sv {
     if (this.svstatus[17] === first && (bytes[0] !== 'd' || this.svstatus[18] === 1)) return 0;
     let fd: number;
     try {
-      fd = openSync('supervise/control', constants.O_WRONLY | constants.O_NONBLOCK);
+      fd = openSync(join(this.supervise, 'control'), constants.O_WRONLY | constants.O_NONBLOCK);
     } catch (error) {
       if (errorCode(error) !== 'ENXIO') this.warn('unable to open supervise/control', error);
       else if (bytes.startsWith('x')) this.ok('runsv not running');

@@ -9,10 +9,12 @@ import { join, resolve } from 'node:path';
 import { type Child, type Children, type ExitStatus, SpawnError } from '../children.ts';
 import * as log from '../log.ts';
 import type { Native } from '../native.ts';
+import { unwritableReason } from '../runtime-dir.ts';
 import { isRunnable } from '../scripts.ts';
 import { delay } from '../waiting.ts';
 import { CHANNEL_ENV, CHANNEL_FD } from '../svlogd/handoff-protocol.ts';
 import type { LoggerHandoff } from './logger-handoff.ts';
+import { cannotHoldHere, type SuperviseFallback } from './location.ts';
 import { encodeStatus, renderPid, renderStat, type Status } from './status.ts';
 
 export interface ServiceContext {
@@ -27,6 +29,8 @@ export interface ServiceContext {
   readonly devNull: number;
   /** fd the services' stderr goes to (runsvdir's log argument); default 2. */
   readonly stderr?: number;
+  /** Where supervise/ goes for a directory that cannot hold it; null: such a directory is not supervised. */
+  readonly superviseFallback: SuperviseFallback | null;
   /** A service marked `critical` has failed too often in a row. */
   readonly onCriticalFailure: (directory: string, failures: number) => void;
 }
@@ -66,6 +70,8 @@ export class Service {
   /** The content of `critical` last warned about: each restart reads it again. */
   private criticalWarned: string | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
+  /** The supervise/ directory in use: the service directory's, or the runtime directory's for it. */
+  private supervise = '';
   private control: Socket | null = null;
   private readonly heldFds: number[] = [];
   private queue: Promise<void> = Promise.resolve();
@@ -112,19 +118,45 @@ export class Service {
     this.enqueue(() => this.command(byte));
   }
 
+  /**
+   * supervise/ in the service directory, as runsv keeps it; when the
+   * directory cannot hold it (read-only, or not ours), under the runtime
+   * directory instead (see location.ts), where our sv looks too.
+   */
   private claim(): SuperviseError | null {
-    const supervise = join(this.directory, 'supervise');
+    const here = this.setUp(join(this.directory, 'supervise'), false);
+    if (here === null) return null;
+    const fallback = this.context.superviseFallback;
+    if (!cannotHoldHere(here.code) || fallback === null) return here.error;
+    this.releaseFds();
+    const elsewhere = fallback(this.directory, unwritableReason(here.code, process.geteuid?.() ?? 0));
+    if (elsewhere instanceof Error) {
+      return new SuperviseError(`${here.error.message}, and ${elsewhere.message}`, here.error.runitMessage);
+    }
+    return this.setUp(elsewhere, true)?.error ?? null;
+  }
+
+  /** Takes `supervise` (its lock, FIFOs and files); the error, with the errno code behind it, when it cannot. */
+  private setUp(supervise: string, inRuntime: boolean): { error: SuperviseError; code?: string } | null {
+    this.supervise = supervise;
     try {
-      // supervise may be a symlink (to a tmpfs, say): create what it points to.
-      const link = lstatSync(supervise, { throwIfNoEntry: false });
-      const target = link?.isSymbolicLink() ? resolve(this.directory, readlinkSync(supervise)) : supervise;
-      mkdirSync(target, { recursive: true, mode: 0o700 });
+      // In the service directory, supervise may be a symlink (to a tmpfs, say): create what it points to.
+      const link = inRuntime ? undefined : lstatSync(supervise, { throwIfNoEntry: false });
+      if (link?.isSymbolicLink()) {
+        mkdirSync(resolve(this.directory, readlinkSync(supervise)), { recursive: true, mode: 0o700 });
+      } else {
+        // One level in the service directory, as runsv makes it (a recursive mkdir says ENOENT where it meant EROFS).
+        makeDirectory(supervise, inRuntime);
+      }
       const lock = openSync(join(supervise, 'lock'), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
       this.heldFds.push(lock);
       if (!this.context.native.flock(lock, false)) {
-        return new SuperviseError(
-          `${this.directory} is supervised by another process (supervise/lock is held)`, 'unable to lock supervise/lock: temporary failure',
-        );
+        return {
+          error: new SuperviseError(
+            `${this.directory} is supervised by another process (${inRuntime ? join(supervise, 'lock') : 'supervise/lock'} is held)`,
+            'unable to lock supervise/lock: temporary failure',
+          ),
+        };
       }
       for (const fifo of ['control', 'ok']) {
         try {
@@ -145,7 +177,11 @@ export class Service {
       this.control.on('error', () => {});
       return null;
     } catch (error) {
-      return new SuperviseError(`cannot supervise ${this.directory}: ${(error as Error).message}`, `unable to set up supervise/: ${(error as Error).message}`);
+      const message = (error as Error).message;
+      return {
+        error: new SuperviseError(`cannot supervise ${this.directory}: ${message}`, `unable to set up supervise/: ${message}`),
+        code: (error as NodeJS.ErrnoException).code,
+      };
     }
   }
 
@@ -440,7 +476,7 @@ export class Service {
 
   /** status, stat and (when the pid changed) pid, each replaced atomically as runsv does. */
   private writeStatus(pidChanged = false): void {
-    const supervise = join(this.directory, 'supervise');
+    const supervise = this.supervise;
     try {
       replaceFile(join(supervise, 'status'), encodeStatus(this.status));
       replaceFile(join(supervise, 'stat'), renderStat(this.status));
@@ -465,6 +501,15 @@ export class SuperviseError extends Error {
 const SIGNAL_COMMANDS: Record<string, NodeJS.Signals> = {
   t: 'SIGTERM', k: 'SIGKILL', h: 'SIGHUP', a: 'SIGALRM', i: 'SIGINT', q: 'SIGQUIT', '1': 'SIGUSR1', '2': 'SIGUSR2',
 };
+
+/** mkdir with mode 0700; an existing directory is fine. `parents`: make the missing ones too, 0700 as well. */
+function makeDirectory(path: string, parents: boolean): void {
+  try {
+    mkdirSync(path, { recursive: parents, mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(path).isDirectory()) throw error;
+  }
+}
 
 function replaceFile(path: string, content: string | Uint8Array): void {
   const temp = `${path}.new`;

@@ -3,8 +3,11 @@
 // supervised), the reaper, and the settings my_init would have read.
 import { closeSync, constants, openSync } from 'node:fs';
 import { Children, processEnvironment } from '../children.ts';
+import * as log from '../log.ts';
 import { loadNative } from '../native.ts';
+import { ourRuntimeDirectory } from '../runtime-dir.ts';
 import { readSettings } from '../settings.ts';
+import { superviseFallback } from './location.ts';
 import type { ServiceContext } from './service.ts';
 
 /** A context for services, or the reason there can be none (for a `fatal:` line). `program` names the process for ps and pgrep. */
@@ -23,6 +26,7 @@ export function standaloneContext(program: string): ServiceContext | Error {
     return error as Error;
   }
   const env = processEnvironment();
+  const runtime = ourRuntimeDirectory();
   return {
     children: new Children(native),
     native,
@@ -31,6 +35,7 @@ export function standaloneContext(program: string): ServiceContext | Error {
     restartDelay: settings.serviceRestartDelay,
     restartDelayMax: settings.serviceRestartDelayMax,
     devNull,
+    superviseFallback: superviseFallback(() => runtime.get(), log.info),
     // runsv knows no critical services: a `critical` file means nothing to it.
     onCriticalFailure: () => {},
   };

@@ -223,6 +223,105 @@ test('the Kubernetes example runs under podman kube play and stops cleanly', { s
   }
 });
 
+test("the Kubernetes example under the restricted profile (pod-restricted.yaml) runs under podman kube play and stops cleanly", { skip, timeout: 180_000 }, async () => {
+  const example = join(ROOT, 'examples', 'kubernetes');
+  const built = await podman(['build', '-q', '--network', 'host', '-t', 'localhost/my_init-example:latest', example]);
+  assert.equal(built.exitCode, 0, built.all);
+  const manifest = join(example, 'pod-restricted.yaml');
+  const played = await podman(['kube', 'play', '--network', 'host', manifest]);
+  assert.equal(played.exitCode, 0, played.all);
+  try {
+    const container = 'my-init-restricted-main';
+    await waitFor(async () => ((await podman(['logs', container])).all.includes('[greeter] up, greeting restricted') ? true : null));
+    const inside = await podman(['exec', container, 'sh', '-c',
+      'id -u; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/1/status | tr -s "\\t" " "; touch /etc/x 2>&1 | sed "s/.*: //"; sv status greeter | sed -E "s/[0-9]+/N/g"']);
+    assert.equal(inside.stdout, '10001\nCapEff: 0000000000000000\nNoNewPrivs: 1\nSeccomp: 2\nRead-only file system\nrun: greeter: (pid N) Ns', inside.all);
+    const stopped = await podman(['pod', 'stop', '-t', '30', 'my-init-restricted']);
+    assert.equal(stopped.exitCode, 0, stopped.all);
+    const logs = (await podman(['logs', container])).all;
+    assert.match(logs, /^\[startup\] GREETING is restricted$/m);
+    assert.match(logs, /^syslog-ng: not started: it needs root \(running as uid 10001\)$/m);
+    assert.match(logs, /^\[greeter\] got SIGTERM, saying goodbye$/m);
+    assert.match(logs, /^\*\*\* Init system aborted\.$/m);
+    assert.doesNotMatch(logs, /Warning|cannot supervise|did not shut down in time/);
+    assert.equal((await podman(['inspect', container, '--format', '{{.State.ExitCode}}'])).stdout, '2');
+  } finally {
+    const down = await podman(['kube', 'down', manifest]);
+    assert.equal(down.exitCode, 0, down.all);
+  }
+});
+
+/** Kubernetes' restricted profile, as `podman run` flags: Docker's --read-only with only /run given, an unnamed uid, nothing more. */
+const RESTRICTED = ['--read-only', '--tmpfs', '/run', '--user', '1000:1000', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges'];
+
+/** A startup script and a service logging through svlogd, as users add them; the log in /tmp, which is writable. */
+const RESTRICTED_DOCKERFILE = `FROM ${IMAGE}
+RUN mkdir -p /etc/service/web/log \\
+ && printf '#!/bin/sh\\necho "[web] up as uid $(id -u)"\\nexec sh -c "while :; do echo tick; sleep 0.2; done"\\n' > /etc/service/web/run \\
+ && printf '#!/bin/sh\\nmkdir -p /tmp/web-log\\nexec svlogd -tt /tmp/web-log\\n' > /etc/service/web/log/run \\
+ && printf '#!/bin/sh\\necho "[startup] as uid $(id -u)"\\n' > /etc/my_init.d/50_hello \\
+ && chmod +x /etc/service/web/run /etc/service/web/log/run /etc/my_init.d/50_hello
+`;
+
+test('a restricted container (read-only root, uid 1000, no capabilities): startup scripts, a service with a logger, sv status and restart, a clean stop; my_init -- cmd', { skip, timeout: 300_000 }, async () => {
+  const work = mkdtempSync(join(tmpdir(), 'my_init-restricted-'));
+  const image = `localhost/my_init-restricted-${process.pid}`;
+  const name = `my_init-restricted-${process.pid}`;
+  try {
+    writeFileSync(join(work, 'Dockerfile'), RESTRICTED_DOCKERFILE);
+    const built = await podman(['build', '-q', '--network', 'host', '-t', image, work]);
+    assert.equal(built.exitCode, 0, built.all);
+    const started = await podman(['run', '-d', '--name', name, '--network', 'host', ...RESTRICTED, image]);
+    assert.equal(started.exitCode, 0, started.all);
+    const status = await waitFor(async () => {
+      const r = await podman(['exec', name, 'sh', '-c', 'sv status /etc/service/*']);
+      return /^run: \/etc\/service\/web: \(pid \d+\) \d+s; run: log: \(pid \d+\) \d+s$/m.test(r.stdout) ? r.stdout : null;
+    });
+    assert.match(status, /^down: \/etc\/service\/cron: \d+s, normally up$/m, 'cron stepped aside: it needs root');
+    assert.match(status, /^down: \/etc\/service\/sshd: \d+s$/m);
+    const restart = await podman(['exec', name, 'sh', '-c', 'before=$(sv status web); sleep 1.1; sv restart web; [ "$(sv status web | cut -d" " -f4)" != "$(echo "$before" | cut -d" " -f4)" ] && echo "a new pid"']);
+    assert.match(restart.stdout, /^ok: run: web: \(pid \d+\) \d+s\na new pid$/, restart.all);
+    const logged = await waitFor(async () => {
+      const r = await podman(['exec', name, 'sh', '-c', 'grep -c "^[0-9_:.-]* \\[web\\] up as uid 1000$" /tmp/web-log/current']);
+      return r.stdout === '2' ? r.stdout : null;
+    });
+    assert.equal(logged, '2', 'svlogd got both runs\' output');
+    const state = await podman(['exec', name, 'sh', '-c', 'stat -c "%a %u" /tmp/my_init-1000; . /tmp/my_init-1000/container_environment.sh && echo "LANG=$LANG"']);
+    assert.equal(state.stdout, '700 1000\nLANG=en_US.UTF-8', state.all);
+    const stopped = await podman(['stop', '-t', '20', name]);
+    assert.equal(stopped.exitCode, 0, stopped.all);
+    assert.equal((await podman(['inspect', name, '--format', '{{.State.ExitCode}}'])).stdout, '2');
+    const logs = (await podman(['logs', name])).all;
+    assert.match(logs, /^\[startup\] as uid 1000$/m);
+    assert.match(logs, /^syslog-ng: not started: it needs root \(running as uid 1000\)$/m);
+    assert.match(logs, /^cron: not started: it needs root \(running as uid 1000\)$/m);
+    assert.match(logs, /^\*\*\* \/etc\/container_environment is not writable by uid 1000: the container environment goes to \/tmp\/my_init-1000\/container_environment \(and its \.sh and \.json\) instead\.$/m);
+    assert.match(logs, /^\*\*\* Services whose directory cannot hold supervise\/ \(.*\) keep it under \/tmp\/my_init-1000\/services; our sv finds it there, runit's sv does not\.$/m);
+    assert.match(logs, /^\*\*\* Init system aborted\.$/m);
+    assert.doesNotMatch(logs, /Warning|did not shut down in time|cannot supervise/, 'no warning at all');
+    const lines = logs.split('\n').filter((line) => line.startsWith('*** ') && !/^\*\*\* (Running |Booting|Runit started|Shutting down|Init system|Killing)/.test(line));
+    assert.equal(lines.length, 3, `one line each for the dumps, their import and supervise/:\n${logs}`);
+
+    const once = await run([...RESTRICTED, image, '/sbin/my_init', '--', 'sh', '-c', 'id -u; sv status web >/dev/null && echo "sv answers"']);
+    assert.equal(once.exitCode, 0, once.all);
+    assert.match(once.stdout, /^1000\n/m);
+    assert.match(once.stderr, /^\*\*\* sh exited with status 0\.$/m);
+
+    // Root, with Docker's --read-only (no /tmp of its own) and only /run given: cron runs, syslog-ng steps aside.
+    const asRoot = await run(['--read-only', '--read-only-tmpfs=false', '--tmpfs', '/run', IMAGE, '/sbin/my_init', '--', 'sh', '-c',
+      'for i in $(seq 100); do sv status cron | grep -q "^run:" && break; sleep 0.1; done; sv status cron | cut -d" " -f1,2']);
+    assert.equal(asRoot.exitCode, 0, asRoot.all);
+    assert.equal(asRoot.stdout, 'run: cron:', asRoot.all);
+    assert.match(asRoot.stderr, /^syslog-ng: not started: \/etc\/syslog-ng is not writable \(a read-only root file system\?\)$/m);
+    assert.match(asRoot.stderr, /^\*\*\* Services whose directory cannot hold supervise\/ \(.*: read-only file system\) keep it under \/run\/my_init\/services; /m);
+    assert.doesNotMatch(asRoot.all, /Warning|cannot supervise/);
+  } finally {
+    await podman(['rm', '-f', name]);
+    await podman(['rmi', '-f', image]);
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
 async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs = 30_000): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {

@@ -88,6 +88,12 @@ export interface RunOptions {
   notPid1?: boolean;
   /** A command put before my_init's, which sets something up and execs the rest (so that my_init keeps its pid). */
   launcher?: string[];
+  /**
+   * As a restricted container runs: as `user` ("UID:GID", no groups, no
+   * capabilities) and/or with a read-only root; /run and /tmp are then fresh
+   * tmpfs of its own (/run root's, /tmp for all).
+   */
+  restricted?: { user?: string; readOnlyRoot?: boolean };
   /** Called once my_init runs; may signal it through `init.signal()`. */
   during?: (init: RunningInit) => Promise<void>;
 }
@@ -158,6 +164,9 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
       ...(options.noExecDirectories ? ['--no-exec-dirs'] : []),
       ...(options.cgroup === undefined ? [] : ['--cgroup', options.cgroup]),
       ...(options.diskFreeBytes === undefined ? [] : ['--fill-scratch', String(options.diskFreeBytes)]),
+      ...(options.restricted === undefined ? [] : ['--private-tmp']),
+      ...(options.restricted?.readOnlyRoot ? ['--read-only'] : []),
+      ...(options.restricted?.user === undefined ? [] : ['--user', options.restricted.user]),
       ...(options.cwd === undefined ? [] : ['--cwd', options.cwd]),
       ...(options.notPid1 ? ['--not-pid1'] : []),
       scratch, fixture, ...(options.launcher ?? []), BINARY, ...options.args,

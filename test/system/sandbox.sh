@@ -17,14 +17,24 @@
 # --fill-scratch FREE fills the file system SCRATCH is on (the harness mounts a
 # small tmpfs there) once the fixture is in place, leaving FREE bytes: writes
 # under /etc and /usr/sbin then fail with ENOSPC, as on a full disk.
+# --private-tmp mounts fresh tmpfs over /run (0755, as podman's --tmpfs /run)
+# and /tmp (1777), so that what COMMAND keeps there is its own.
+# --read-only makes /, /etc and /usr/sbin read-only (as --read-only does to a
+# container); use it with --private-tmp, which leaves /run and /tmp writable.
+# --user UID:GID runs COMMAND as that user, with no supplementary groups and
+# no capabilities (a root that setuid()s to another user loses them all).
 #   usage: sandbox.sh [--merge-output] [--no-exec-dirs] [--cgroup DIR] [--fill-scratch FREE]
-#                     [--cwd DIR] [--not-pid1] SCRATCH FIXTURE COMMAND...
+#                     [--cwd DIR] [--not-pid1] [--private-tmp] [--read-only] [--user UID:GID]
+#                     SCRATCH FIXTURE COMMAND...
 set -euo pipefail
 no_exec_dirs=false
 cgroup=''
 fill_free=''
 cwd=/
 not_pid1=false
+private_tmp=false
+read_only=false
+as_user=()
 while :; do
   case $1 in
     --merge-output) exec 2>&1 ;;
@@ -33,6 +43,9 @@ while :; do
     --cwd) cwd=$2; shift ;;
     --not-pid1) not_pid1=true ;;
     --fill-scratch) fill_free=$2; shift ;;
+    --private-tmp) private_tmp=true ;;
+    --read-only) read_only=true ;;
+    --user) as_user=(setpriv --reuid="${2%%:*}" --regid="${2##*:}" --clear-groups); shift ;;
     *) break ;;
   esac
   shift
@@ -58,6 +71,15 @@ if $no_exec_dirs; then
   # Read-only in place, not covered: the executable under test may live in /tmp.
   for dir in /tmp /var/tmp; do mount --bind "$dir" "$dir" && mount -o remount,bind,ro "$dir"; done
 fi
+# Last: the fixture and the scratch directory are in the machine's /tmp.
+if $private_tmp; then
+  mount -t tmpfs -o mode=0755 tmpfs /run
+  mount -t tmpfs -o mode=1777 tmpfs /tmp
+fi
+if $read_only; then
+  mount -o remount,bind,ro /
+  for dir in /etc /usr/sbin; do mount -o remount,ro "$dir"; done
+fi
 if [ -n "$cgroup" ]; then echo $$ > "$cgroup/cgroup.procs"; fi
 cd "$cwd"
 # As a container starts: no variables of this shell's own, and (as runc does
@@ -65,8 +87,8 @@ cd "$cwd"
 clean_env=(env -u PWD -u OLDPWD -u SHLVL -u _)
 if $not_pid1; then
   status=0
-  "${clean_env[@]}" "$@" || status=$?
+  "${clean_env[@]}" "${as_user[@]}" "$@" || status=$?
   exit "$status"
 fi
-if [ -t 0 ]; then exec setsid --ctty "${clean_env[@]}" "$@"; fi
-exec "${clean_env[@]}" "$@"
+if [ -t 0 ]; then exec setsid --ctty "${clean_env[@]}" "${as_user[@]}" "$@"; fi
+exec "${clean_env[@]}" "${as_user[@]}" "$@"

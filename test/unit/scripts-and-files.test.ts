@@ -362,4 +362,40 @@ describe('EnvStore', () => {
     assert.equal(existsSync(paths.jsonDump), false);
     assert.equal(existsSync(dir), false);
   });
+  test('relocated: imports from the image\'s directory, writes and reloads the runtime copy, never touches /etc', () => {
+    const { dir, paths } = store();
+    writeFileSync(join(dir, 'FROM_IMAGE'), 'image');
+    const runtime = tempDir();
+    const moved: EnvPaths = {
+      directory: join(runtime, 'container_environment'),
+      shellDump: join(runtime, 'container_environment.sh'),
+      jsonDump: join(runtime, 'container_environment.json'),
+    };
+    mkdirSync(moved.directory);
+    const relocated = new EnvStore({ paths: moved, importFrom: dir, writable: true });
+    const env = new Map([['FROM_DOCKER', 'docker']]);
+    relocated.importMissing(env);
+    relocated.writeVariableFiles(env);
+    relocated.writeDumps(env);
+    assert.deepEqual(readdirSync(moved.directory).sort(), ['FROM_DOCKER', 'FROM_IMAGE']);
+    assert.equal(readFileSync(moved.shellDump, 'utf8'), "export FROM_DOCKER=docker\nexport FROM_IMAGE=image\n");
+    // A startup script that writes the runtime copy changes what follows.
+    writeFileSync(join(moved.directory, 'LATE'), 'late');
+    assert.deepEqual(relocated.reload(new Map()), new Map([['FROM_DOCKER', 'docker'], ['FROM_IMAGE', 'image'], ['LATE', 'late']]));
+    assert.deepEqual(readdirSync(dir), ['FROM_IMAGE'], '/etc is left as it was');
+    assert.equal(existsSync(paths.shellDump), false);
+  });
+
+  test('not writable anywhere: nothing is written, and every variable keeps its value through reloads', () => {
+    const { dir, paths } = store();
+    writeFileSync(join(dir, 'FROM_IMAGE'), 'image');
+    const frozen = new EnvStore({ paths, importFrom: dir, writable: false });
+    const env = new Map([['FROM_DOCKER', 'docker']]);
+    frozen.importMissing(env);
+    frozen.writeVariableFiles(env);
+    frozen.writeDumps(env);
+    assert.deepEqual(readdirSync(dir), ['FROM_IMAGE']);
+    assert.equal(existsSync(paths.shellDump), false);
+    assert.deepEqual(frozen.reload(new Map()), new Map([['FROM_IMAGE', 'image'], ['FROM_DOCKER', 'docker']]));
+  });
 });

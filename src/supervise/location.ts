@@ -1,0 +1,59 @@
+// Where a service's supervise/ directory is. runit keeps it in the service
+// directory, and so do we whenever that directory can hold it. When it cannot
+// (a read-only root file system, a directory of root's and we are not root),
+// it is kept under the runtime directory, at
+//   <runtime>/services/<the service directory's real path>/supervise
+// (a logger's at .../<path>/log/supervise): the real path, because sv reaches
+// a service through links (/etc/service/web -> /etc/sv/web) and must land on
+// the same state the supervisor keeps. Both sides use this module.
+import { realpathSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { findRuntimeDirectory } from '../runtime-dir.ts';
+
+/** `realDirectory`: absolute, with links resolved. */
+export function runtimeSupervise(runtime: string, realDirectory: string): string {
+  return join(runtime, 'services', realDirectory, 'supervise');
+}
+
+/** Errors that mean the service directory cannot hold supervise/ for us, so the runtime directory should. */
+export function cannotHoldHere(code: string | undefined): boolean {
+  return code === 'EROFS' || code === 'EACCES' || code === 'EPERM';
+}
+
+/**
+ * For sv, in a service directory (its working directory): the runtime
+ * directory's supervise/ for it, or null when there is none (nothing created).
+ */
+export function runtimeSuperviseOfCwd(): string | null {
+  const runtime = findRuntimeDirectory(process.geteuid?.() ?? 0, process.env);
+  // process.cwd() is the real path: getcwd(3) resolves every link.
+  return runtime === null ? null : runtimeSupervise(runtime, process.cwd());
+}
+
+/** Where a service that cannot hold supervise/ keeps it instead; an Error when nowhere. */
+export type SuperviseFallback = (directory: string, why: string) => string | Error;
+
+/**
+ * The fallback of every service of a process, through one runtime directory;
+ * the first use is said in one line (later ones are the same story).
+ */
+export function superviseFallback(runtime: () => string | Error, say: (line: string) => void): SuperviseFallback {
+  let said = false;
+  return (directory, why) => {
+    const root = runtime();
+    if (root instanceof Error) return root;
+    let real: string;
+    try {
+      real = realpathSync(directory);
+    } catch (error) {
+      return error as Error;
+    }
+    if (!said) {
+      said = true;
+      // runsv supervises `.`: name the directory itself.
+      const shown = isAbsolute(directory) ? directory : real;
+      say(`Services whose directory cannot hold supervise/ (${shown}: ${why}) keep it under ${join(root, 'services')}; our sv finds it there, runit's sv does not.`);
+    }
+    return runtimeSupervise(root, real);
+  };
+}
