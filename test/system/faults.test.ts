@@ -562,6 +562,8 @@ test('SIGTERM during the environment import and dumps: a clean stop, exit 2, no 
       args: ['--skip-runit', '--', 'sh', '-c', 'exec sleep 1000'],
       env: DUMP_DOCKER_ENV,
       files: DUMP_FILES,
+      // Room for a machine far busier than the one that took 17 s; a hang is still caught.
+      timeoutMs: 90_000,
       during: async (init) => {
         const pid = await init.hostPid();
         await untilTrue("my_init's signal handlers", 10, () => hasOwnHandlers(pid));
@@ -577,8 +579,8 @@ test('SIGTERM during the environment import and dumps: a clean stop, exit 2, no 
       landed.push(`${delay} ms: ${early ? 'before the first line' : 'later'}, stop ${stopMs.toFixed(0)} ms`);
       assert.equal(r.exitCode, 2, `TERM ${delay} ms after the handler:\n${tail(r.all)}`);
       assert.match(r.stderr, /^\*\*\* Init system aborted\.$/m);
-      // Measured: up to 2.2 s (the rest of the dumps, then the sandbox's teardown); a hang would be 30 s.
-      assert.ok(stopMs < 10_000, `stopped ${stopMs.toFixed(0)} ms after SIGTERM`);
+      // How long the rest of the dumps took is only reported (2.2 s quiet, 17 s beside CPU hogs): a
+      // hang runs into the harness's timeout, which kills my_init, and the exit code above is not 2.
       assertNoCrash(r);
       await assertDumpsComplete(r);
     } finally {

@@ -254,8 +254,12 @@ function findInit(root: number, notPid1: boolean): number | null {
   const shell = children(root)[0];
   if (shell === undefined || !argv(shell).includes(BINARY)) return null;
   if (!notPid1) return shell;
-  // includes, not [0]: under qemu-user the command line starts with the emulator.
-  return children(shell).find((pid) => argv(pid).includes(BINARY)) ?? null;
+  // The executable itself, not a fork of the shell that has yet to exec (its argv names BINARY
+  // among the sandbox's arguments). Under qemu-user the emulator comes first.
+  return children(shell).find((pid) => {
+    const [first, second] = argv(pid);
+    return first === BINARY || second === BINARY;
+  }) ?? null;
 }
 
 /** What the fixture and the sandbox's own files need on the small disk of `diskFreeBytes`. */
