@@ -185,8 +185,11 @@ function snapshot(
   const walk = (relative: string): void => {
     for (const name of readdirSync(join(dir, relative)).sort()) {
       const path = relative === '' ? name : `${relative}/${name}`;
+      // A live supervisor's write in flight (status.new, renamed over status at once), not its state.
+      if (/(^|\/)supervise\/[^/]+\.new$/.test(path)) continue;
       const full = join(dir, path);
-      const stat = lstatSync(full);
+      const stat = lstatSync(full, { throwIfNoEntry: false });
+      if (stat === undefined) continue; // Gone since the listing: the same kind of write in flight.
       // Names that normalize alike (rotated logs' @TAI64N names) stay apart, numbered in name order.
       let key = normalize(path);
       for (let n = 2; Object.hasOwn(files, key); n++) key = `${normalize(path)}#${n}`;
@@ -197,7 +200,15 @@ function snapshot(
         files[key] = { kind: 'dir', mode: stat.mode & 0o7777 };
         walk(path);
       } else {
-        const content = stat.isFile() ? readFileSync(full).toString('latin1') : `<${stat.isFIFO() ? 'fifo' : 'special'}>`;
+        let content = `<${stat.isFIFO() ? 'fifo' : 'special'}>`;
+        if (stat.isFile()) {
+          try {
+            content = readFileSync(full).toString('latin1');
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // Renamed away meanwhile.
+            throw error;
+          }
+        }
         files[key] = { kind: 'file', mode: stat.mode & 0o7777, content: normalizeFile(key, normalize(content)) };
       }
     }
