@@ -164,7 +164,7 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
       ...(options.noExecDirectories ? ['--no-exec-dirs'] : []),
       ...(options.cgroup === undefined ? [] : ['--cgroup', options.cgroup]),
       ...(options.diskFreeBytes === undefined ? [] : ['--fill-scratch', String(options.diskFreeBytes)]),
-      ...(options.restricted === undefined ? [] : ['--private-tmp']),
+      ...(options.restricted === undefined ? [] : ['--private-tmp', dirname(BINARY)]),
       ...(options.restricted?.readOnlyRoot ? ['--read-only'] : []),
       ...(options.restricted?.user === undefined ? [] : ['--user', options.restricted.user]),
       ...(options.cwd === undefined ? [] : ['--cwd', options.cwd]),

@@ -17,14 +17,15 @@
 # --fill-scratch FREE fills the file system SCRATCH is on (the harness mounts a
 # small tmpfs there) once the fixture is in place, leaving FREE bytes: writes
 # under /etc and /usr/sbin then fail with ENOSPC, as on a full disk.
-# --private-tmp mounts fresh tmpfs over /run (0755, as podman's --tmpfs /run)
-# and /tmp (1777), so that what COMMAND keeps there is its own.
+# --private-tmp KEEP mounts fresh tmpfs over /run (0755, as podman's --tmpfs /run)
+# and /tmp (1777), so that what COMMAND keeps there is its own; the directory
+# KEEP (the executable's) stays where it is.
 # --read-only makes /, /etc and /usr/sbin read-only (as --read-only does to a
 # container); use it with --private-tmp, which leaves /run and /tmp writable.
 # --user UID:GID runs COMMAND as that user, with no supplementary groups and
 # no capabilities (a root that setuid()s to another user loses them all).
 #   usage: sandbox.sh [--merge-output] [--no-exec-dirs] [--cgroup DIR] [--fill-scratch FREE]
-#                     [--cwd DIR] [--not-pid1] [--private-tmp] [--read-only] [--user UID:GID]
+#                     [--cwd DIR] [--not-pid1] [--private-tmp KEEP] [--read-only] [--user UID:GID]
 #                     SCRATCH FIXTURE COMMAND...
 set -euo pipefail
 no_exec_dirs=false
@@ -43,7 +44,7 @@ while :; do
     --cwd) cwd=$2; shift ;;
     --not-pid1) not_pid1=true ;;
     --fill-scratch) fill_free=$2; shift ;;
-    --private-tmp) private_tmp=true ;;
+    --private-tmp) private_tmp=true keep=$2; shift ;;
     --read-only) read_only=true ;;
     --user) as_user=(setpriv --reuid="${2%%:*}" --regid="${2##*:}" --clear-groups); shift ;;
     *) break ;;
@@ -73,8 +74,15 @@ if $no_exec_dirs; then
 fi
 # Last: the fixture and the scratch directory are in the machine's /tmp.
 if $private_tmp; then
+  # The executable under test may be in a checkout in /tmp (a CI clone): its directory is held open
+  # across the new mounts and bound back at its path, all else of the machine's /tmp hidden.
+  exec {kept}<"$keep"
   mount -t tmpfs -o mode=0755 tmpfs /run
   mount -t tmpfs -o mode=1777 tmpfs /tmp
+  case $keep in
+    /tmp/*|/run/*) mkdir -p "$keep" && mount --bind "/proc/self/fd/$kept" "$keep" ;;
+  esac
+  exec {kept}<&-
 fi
 if $read_only; then
   mount -o remount,bind,ro /
