@@ -80,7 +80,8 @@ if $private_tmp; then
   mount -t tmpfs -o mode=0755 tmpfs /run
   mount -t tmpfs -o mode=1777 tmpfs /tmp
   case $keep in
-    /tmp/*|/run/*) mkdir -p "$keep" && mount --bind "/proc/self/fd/$kept" "$keep" ;;
+    # --no-canonicalize: resolved by name, the source would be the new, empty directory.
+    /tmp/*|/run/*) mkdir -p "$keep" && mount --no-canonicalize --bind "/proc/self/fd/$kept" "$keep" ;;
   esac
   exec {kept}<&-
 fi
