@@ -13,6 +13,8 @@ export interface Settings {
   serviceRestartDelayMax: number;
   /** When set, seconds to wait for the services to be ready before the main command. */
   servicesReadyTimeout: number | null;
+  /** Seconds a dependency (in a service's `depends` file) gets to be ready before its dependent is left down. */
+  serviceDependencyTimeout: number;
 }
 
 const DEFAULT_TIMEOUT = 30;
@@ -54,7 +56,10 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings | Error {
     servicesReadyTimeout = parseSeconds('SERVICES_READY_TIMEOUT', env.SERVICES_READY_TIMEOUT);
     if (servicesReadyTimeout instanceof Error) return servicesReadyTimeout;
   }
+  const serviceDependencyTimeout = parseSeconds('SERVICE_DEPENDENCY_TIMEOUT', env.SERVICE_DEPENDENCY_TIMEOUT, 60);
+  if (serviceDependencyTimeout instanceof Error) return serviceDependencyTimeout;
   return {
+    serviceDependencyTimeout,
     killProcessTimeout, killAllProcessesTimeout, envInitDirectory, serviceRestartDelay, serviceRestartDelayMax, servicesReadyTimeout,
   };
 }

@@ -205,7 +205,7 @@ function startServices(env: ReadonlyMap<string, string>, context: Context, nativ
       log.error(`${directory} failed ${failures} times in a row and is marked critical: stopping the container.`);
       context.signals.requestStop(`critical service ${directory} failed`);
     },
-  });
+  }, { dependencyTimeout: settings.serviceDependencyTimeout });
   supervisor.start();
   log.info(`Runit started as PID ${process.pid}`);
   return supervisor;

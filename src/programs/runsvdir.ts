@@ -48,7 +48,7 @@ export function main(args: string[]): void {
   // Loaded here: chokidar is the heaviest module, and usage errors should not pay for it.
   const { Supervisor } = require('../supervise/supervisor.ts') as typeof import('../supervise/supervisor.ts');
   // A look each second, as runsvdir's: inotify may miss what changed while its watch was being set up.
-  const supervisor: Supervisor = new Supervisor(directory, { ...context, stderr }, RESCAN_MS);
+  const supervisor: Supervisor = new Supervisor(directory, { ...context, stderr }, { rescanMs: RESCAN_MS });
   // Before the first service starts: a signal must never find the default action.
   // As runsvdir: TERM leaves at once (runit's runsv processes would live on; here the services do, unsupervised).
   process.on('SIGTERM', () => process.exit(0));

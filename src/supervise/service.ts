@@ -41,6 +41,8 @@ export interface ServiceIo {
   stdin: number;
   stdout: number;
   handoff?: LoggerHandoff;
+  /** Do not start `./run` when opened, until `release()`: the supervisor waits for its dependencies. */
+  holdStart?: boolean;
 }
 
 /** A run that lived this long was healthy: runit's throttle and our backoff start over. */
@@ -77,6 +79,8 @@ export class Service {
   private queue: Promise<void> = Promise.resolve();
   private downWaiters: Array<() => void> = [];
   private closed = false;
+  /** Its first start waits for the supervisor's `release()`; an `sv up` meanwhile starts it anyway. */
+  private held: boolean;
   /** Called once supervision has ended after `sv exit`. */
   onExit: (() => void) | null = null;
 
@@ -88,6 +92,7 @@ export class Service {
     this.stdout = io.stdout;
     this.stderr = context.stderr ?? 2;
     this.handoff = io.handoff ?? null;
+    this.held = io.holdStart ?? false;
     this.status = { changedAt: Date.now(), pid: 0, paused: false, want: 'up', gotTerm: false, state: 'down' };
   }
 
@@ -105,12 +110,28 @@ export class Service {
     }
     service.status.want = exists(join(directory, 'down')) ? 'down' : 'up';
     service.writeStatus(true);
-    if (service.status.want === 'up') service.startRun();
+    if (service.status.want === 'up' && !service.held) service.startRun();
     return service;
   }
 
   get pid(): number {
     return this.status.pid;
+  }
+
+  get isRunning(): boolean {
+    return this.status.state === 'run';
+  }
+
+  /** Still waiting for `release()`: neither released nor started by `sv up`. */
+  get isHeld(): boolean {
+    return this.held;
+  }
+
+  /** Ends the hold; `start`: start `./run` now, if it is still wanted up (an `sv down` meanwhile wins). */
+  release(start: boolean): void {
+    if (!this.held) return;
+    this.held = false;
+    if (start && !this.closed && this.status.want === 'up' && this.status.state === 'down' && this.restartTimer === null) this.startRun();
   }
 
   /** A control byte from within (runsv's TERM is `x`), queued as one read from supervise/control. */
@@ -286,6 +307,7 @@ export class Service {
 
   private startRun(): void {
     if (this.closed) return;
+    this.held = false;
     this.runStartedAt = Date.now();
     let child: Child;
     const channel = this.handoff?.channel();
@@ -427,8 +449,10 @@ export class Service {
    * SIGCONT), then SIGKILL after KILL_PROCESS_TIMEOUT. A logger is first given
    * up to KILL_PROCESS_TIMEOUT to drain its pipe and stop at end of input (its
    * service is down by then, so that comes at once), so that no line is lost.
+   * `graceSeconds`: less than KILL_PROCESS_TIMEOUT when the stop of its
+   * dependents used part of the one deadline of the whole stop.
    */
-  async stop(): Promise<void> {
+  async stop(graceSeconds = this.context.killProcessTimeout): Promise<void> {
     if (this.closed) return;
     // A logger waiting out its restart delay starts now: what its service wrote is still in the pipe.
     const drainNow = this.isLogger && this.restartTimer !== null && this.status.state === 'down';
@@ -440,7 +464,7 @@ export class Service {
       return;
     }
     await new Promise<void>((resolve) => this.enqueue(async () => resolve(await this.terminate('d'))));
-    if (!(await this.untilDown(this.context.killProcessTimeout))) {
+    if (!(await this.untilDown(graceSeconds))) {
       const pid = this.status.pid;
       log.warn(`${this.directory} (PID ${pid}) did not shut down in time. Forcing it to exit.`);
       try {

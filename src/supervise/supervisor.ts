@@ -8,13 +8,32 @@ import { join } from 'node:path';
 import * as log from '../log.ts';
 import type { ServiceContext } from './service.ts';
 import { isDirectory, openUnit, stopUnit, type Unit } from './unit.ts';
-import { monotonicMs } from '../waiting.ts';
+import { delay, monotonicMs } from '../waiting.ts';
+import { findCycles, readDepends } from './dependencies.ts';
+import { type DependencyState, type Readiness, waitForDependencies } from './dependency-wait.ts';
 
 /** Rare: inotify is what notices changes, and an idle init should not wake for nothing. */
 const RESCAN_MS = 30_000;
 /** As runsvdir, which starts a runsv again at its next look, about a second after it ended. */
 const RESUPERVISE_MS = 1000;
 const READY_POLL_MS = 100;
+
+export interface SupervisorOptions {
+  /** How often to look whether the directory changed, besides inotify (runsvdir looks every second). */
+  rescanMs?: number;
+  /** SERVICE_DEPENDENCY_TIMEOUT in seconds; null: `depends` files are ignored, as by runit's runsvdir. */
+  dependencyTimeout?: number | null;
+}
+
+/** A supervised service as its dependents see it. */
+interface Entry {
+  unit: Unit;
+  /** What it waits for; empty when it has no `depends` file or it was refused. */
+  depends: readonly string[];
+  phase: 'held' | 'left-down' | 'started';
+  /** When it was started (monotonic ms): its dependents' clocks run from then. */
+  since: number;
+}
 
 export class Supervisor {
   private readonly directory: string;
@@ -29,12 +48,18 @@ export class Supervisor {
   private lastSeen = '';
 
   private readonly rescanMs: number;
+  private readonly dependencyTimeoutMs: number | null;
+  /** Only when `depends` files are read. */
+  private readonly entries = new Map<string, Entry>();
+  /** What `add` read from the `depends` files of the services this scan added, for `resolveDependencies`. */
+  private readonly pendingDepends = new Map<string, string[] | Error>();
 
-  /** `rescanMs`: how often to look whether the directory changed, besides inotify (runsvdir looks every second). */
-  constructor(directory: string, context: Omit<ServiceContext, 'devNull'>, rescanMs = RESCAN_MS) {
+  constructor(directory: string, context: Omit<ServiceContext, 'devNull'>, options: SupervisorOptions = {}) {
     this.directory = directory;
     this.context = context;
-    this.rescanMs = rescanMs;
+    this.rescanMs = options.rescanMs ?? RESCAN_MS;
+    const timeout = options.dependencyTimeout ?? null;
+    this.dependencyTimeoutMs = timeout === null ? null : timeout * 1000;
   }
 
   start(): void {
@@ -75,31 +100,127 @@ export class Supervisor {
       names = [];
     }
     const present = new Set(names.filter((name) => !name.startsWith('.') && isDirectory(join(this.directory, name))));
-    for (const name of present) if (!this.units.has(name)) this.add(name);
+    const added = [...present].filter((name) => !this.units.has(name) && this.add(name));
     for (const [name, unit] of this.units) {
       if (!present.has(name)) {
         // As runsvdir: a removed service is told to exit.
         this.units.delete(name);
+        this.entries.delete(name);
         void stopUnit(unit);
       }
     }
     for (const name of this.refused) if (!present.has(name)) this.refused.delete(name);
+    if (added.length > 0 && this.dependencyTimeoutMs !== null) this.resolveDependencies(added, present, this.dependencyTimeoutMs);
   }
 
-  private add(name: string): void {
-    const unit = openUnit(join(this.directory, name), { ...this.context, devNull: this.devNull });
-    if (unit instanceof Error) return this.refuse(name, unit);
+  /** True when `name` is now supervised. */
+  private add(name: string): boolean {
+    const directory = join(this.directory, name);
+    const depends = this.dependencyTimeoutMs === null ? null : readDepends(directory);
+    const hold = depends !== null && (depends instanceof Error || depends.length > 0);
+    const unit = openUnit(directory, { ...this.context, devNull: this.devNull }, hold);
+    if (unit instanceof Error) {
+      this.refuse(name, unit);
+      return false;
+    }
     const { service } = unit;
     // After `sv exit` a scan soon starts supervising again, as runsvdir restarts a runsv.
     service.onExit = () => {
       if (this.units.get(name) === unit && !this.stopping) {
         this.units.delete(name);
+        this.entries.delete(name);
         void stopUnit(unit);
         setTimeout(() => this.scan(), RESUPERVISE_MS).unref();
       }
     };
     this.units.set(name, unit);
     this.refused.delete(name);
+    if (hold) this.pendingDepends.set(name, depends);
+    else this.entries.set(name, { unit, depends: [], phase: 'started', since: monotonicMs() });
+    return true;
+  }
+
+  /**
+   * The services just added that have dependencies: refused (a bad file, an
+   * unknown name, a cycle) with one line each, or set waiting. Names are
+   * checked against the directory as this scan saw it, so a hot-added
+   * service may depend on any service present by then.
+   */
+  private resolveDependencies(added: readonly string[], present: ReadonlySet<string>, timeoutMs: number): void {
+    const candidates = new Map<string, string[]>();
+    for (const name of added) {
+      const depends = this.pendingDepends.get(name);
+      this.pendingDepends.delete(name);
+      const unit = this.units.get(name);
+      if (depends === undefined || unit === undefined) continue;
+      const directory = join(this.directory, name);
+      if (depends instanceof Error) {
+        this.leaveDown(name, unit, `${depends.message}; not starting ${directory}.`);
+        continue;
+      }
+      const unknown = depends.find((dependency) => !present.has(dependency));
+      if (unknown !== undefined) {
+        this.leaveDown(name, unit, `${join(directory, 'depends')} names ${JSON.stringify(unknown)}, which is not a service in ${this.directory}; not starting ${directory}.`);
+        continue;
+      }
+      candidates.set(name, depends);
+    }
+    const graph = new Map<string, readonly string[]>(candidates);
+    for (const [name, entry] of this.entries) if (!graph.has(name)) graph.set(name, entry.depends);
+    for (const cycle of findCycles(graph)) {
+      const refused = cycle.members.filter((name) => candidates.delete(name));
+      if (refused.length === 0) continue;
+      log.warn(`Warning: dependency cycle in ${this.directory}: ${cycle.path.join(' -> ')}; not starting ${refused.join(', ')}.`);
+      for (const name of refused) this.leaveDown(name, this.units.get(name)!, null);
+    }
+    for (const [name, depends] of candidates) this.waitThenStart(name, this.units.get(name)!, depends, timeoutMs);
+  }
+
+  /** Supervised but not started: `sv up` still can. */
+  private leaveDown(name: string, unit: Unit, warning: string | null): void {
+    if (warning !== null) log.warn(`Warning: ${warning}`);
+    unit.service.release(false);
+    this.entries.set(name, { unit, depends: [], phase: 'left-down', since: 0 });
+  }
+
+  private waitThenStart(name: string, unit: Unit, depends: readonly string[], timeoutMs: number): void {
+    const entry: Entry = { unit, depends, phase: 'held', since: 0 };
+    this.entries.set(name, entry);
+    const current = (): boolean => !this.stopping && this.units.get(name) === unit;
+    void waitForDependencies(depends, {
+      timeoutMs,
+      pollMs: READY_POLL_MS,
+      lookup: (dependency) => this.dependencyState(dependency),
+      cancelled: () => !current() || !unit.service.isHeld,
+    }).then((outcome) => {
+      if (!current()) return;
+      if (outcome.kind === 'ready' || outcome.kind === 'cancelled') {
+        // Cancelled while current: `sv up` started it already.
+        entry.phase = 'started';
+        entry.since = monotonicMs();
+        unit.service.release(true);
+        return;
+      }
+      const directory = join(this.directory, name);
+      const why = outcome.kind === 'timed-out'
+        ? `was not ready within ${timeoutMs / 1000} s (SERVICE_DEPENDENCY_TIMEOUT)`
+        : 'is left down';
+      log.warn(`Warning: not starting ${directory}: its dependency ${outcome.dependency} ${why}.`);
+      entry.phase = 'left-down';
+      unit.service.release(false);
+    });
+  }
+
+  private dependencyState(name: string): DependencyState {
+    const unit = this.units.get(name);
+    const entry = this.entries.get(name);
+    // Not supervised (yet): its lock may be free at the next look, so its clock runs from the wait's start.
+    if (unit === undefined || entry === undefined || entry.unit !== unit) return { kind: 'started', since: 0, readiness: null };
+    const readiness: Readiness = { readyNow: async () => unit.service.isRunning && (await unit.service.isReady()) };
+    // An `sv up` overrides a hold or a refusal: from then on it counts as started.
+    if (entry.phase === 'held' && unit.service.isHeld) return { kind: 'held' };
+    if (entry.phase === 'left-down' && !unit.service.isRunning) return { kind: 'left-down' };
+    return { kind: 'started', since: entry.phase === 'started' ? entry.since : 0, readiness };
   }
 
   private refuse(name: string, error: Error): void {
@@ -119,14 +240,34 @@ export class Supervisor {
     }
   }
 
-  /** Stops every service, all at once, each within KILL_PROCESS_TIMEOUT (and its logger after it). */
+  /**
+   * Stops every service within KILL_PROCESS_TIMEOUT (and its logger after
+   * it): all at once, except that a service waits until what depends on it is
+   * down. That wait shares the one deadline, so a chain of n services is
+   * never n times the timeout: what is left when it passes is killed.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.rescanTimer) clearInterval(this.rescanTimer);
     await this.watcher?.close();
-    const units = [...this.units.values()];
+    const units = [...this.units.entries()];
     this.units.clear();
-    await Promise.all(units.map((unit) => stopUnit(unit)));
+    const seconds = this.context.killProcessTimeout;
+    const deadline = monotonicMs() + seconds * 1000;
+    const down = new Map(units.map(([name]) => [name, Promise.withResolvers<void>()]));
+    const dependentsDown = (name: string): Array<Promise<void>> =>
+      units.filter(([other]) => this.entries.get(other)?.depends.includes(name)).map(([other]) => down.get(other)!.promise);
+    await Promise.all(units.map(async ([name, unit]) => {
+      const waits = dependentsDown(name);
+      let graceSeconds: number | undefined;
+      if (waits.length > 0) {
+        const timer = delay(seconds);
+        await Promise.race([Promise.all(waits), timer.promise]);
+        timer.cancel();
+        graceSeconds = Math.max(0, deadline - monotonicMs()) / 1000;
+      }
+      await stopUnit(unit, { graceSeconds, onServiceDown: () => down.get(name)!.resolve() });
+    }));
     if (this.devNull >= 0) closeSync(this.devNull);
   }
 }

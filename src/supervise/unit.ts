@@ -15,7 +15,8 @@ export interface Unit {
 }
 
 /** Takes over `directory` (and its log/); an Error when either cannot be supervised. */
-export function openUnit(directory: string, context: ServiceContext): Unit | SuperviseError {
+/** `holdStart`: the service (not its logger) waits for `service.release()` before its first start. */
+export function openUnit(directory: string, context: ServiceContext, holdStart = false): Unit | SuperviseError {
   let logger: Service | null = null;
   let pipe: [number, number] | null = null;
   let stdout = 1;
@@ -30,7 +31,7 @@ export function openUnit(directory: string, context: ServiceContext): Unit | Sup
     logger = opened;
     stdout = pipe[1];
   }
-  const service = Service.open(directory, context, { isLogger: false, stdin: context.devNull, stdout });
+  const service = Service.open(directory, context, { isLogger: false, stdin: context.devNull, stdout, holdStart });
   if (service instanceof Error) {
     void logger?.stop();
     if (pipe) for (const fd of pipe) closeSync(fd);
@@ -39,9 +40,20 @@ export function openUnit(directory: string, context: ServiceContext): Unit | Sup
   return { service, logger, pipe };
 }
 
+export interface StopOptions {
+  /** The service's grace period before SIGKILL; default KILL_PROCESS_TIMEOUT. */
+  graceSeconds?: number;
+  /** Called once the service is down, before its logger stops: what it depends on may stop then. */
+  onServiceDown?: () => void;
+}
+
 /** The service first; then its logger, once nothing more can reach the pipe (it sees end-of-file, as under runsv). */
-export async function stopUnit(unit: Unit): Promise<void> {
-  await unit.service.stop();
+export async function stopUnit(unit: Unit, options: StopOptions = {}): Promise<void> {
+  try {
+    await unit.service.stop(options.graceSeconds);
+  } finally {
+    options.onServiceDown?.();
+  }
   if (unit.pipe) closeSync(unit.pipe[1]);
   await unit.logger?.stop();
   if (unit.pipe) closeSync(unit.pipe[0]);

@@ -69,6 +69,7 @@ describe('readSettings', () => {
       serviceRestartDelay: 1,
       serviceRestartDelayMax: 30,
       servicesReadyTimeout: null,
+      serviceDependencyTimeout: 60,
     });
   });
 
@@ -77,10 +78,12 @@ describe('readSettings', () => {
       settings({
         KILL_PROCESS_TIMEOUT: '5', KILL_ALL_PROCESSES_TIMEOUT: ' 2.5 ', ENV_INIT_DIRECTORY: '/custom/init.d',
         SERVICE_RESTART_DELAY: '0.1', SERVICE_RESTART_DELAY_MAX: '4', SERVICES_READY_TIMEOUT: '9',
+        SERVICE_DEPENDENCY_TIMEOUT: '0.5',
       }),
       {
         killProcessTimeout: 5, killAllProcessesTimeout: 2.5, envInitDirectory: '/custom/init.d',
         serviceRestartDelay: 0.1, serviceRestartDelayMax: 4, servicesReadyTimeout: 9,
+        serviceDependencyTimeout: 0.5,
       },
     );
   });
@@ -93,6 +96,12 @@ describe('readSettings', () => {
     const result = readSettings({ ENV_INIT_DIRECTORY: '' });
     assert.ok(result instanceof Error);
     assert.match(result.message, /ENV_INIT_DIRECTORY/);
+  });
+
+  test('a bad SERVICE_DEPENDENCY_TIMEOUT is an error naming it', () => {
+    const result = readSettings({ SERVICE_DEPENDENCY_TIMEOUT: '1m' });
+    assert.ok(result instanceof Error);
+    assert.equal(result.message, 'SERVICE_DEPENDENCY_TIMEOUT must be a number of seconds, 0 or more; got "1m"');
   });
 
   test('a bad KILL_ALL_PROCESSES_TIMEOUT is an error naming it', () => {
