@@ -69,6 +69,13 @@ export interface Native {
   realtimeSignals(): [number, number];
   /** The main thread's name (comm), what `ps -C` and `pgrep -x` match; at most 15 bytes are kept. */
   setProcessName(name: string): void;
+  /**
+   * Binds a unix datagram socket at the abstract `name` (no leading NUL) with SO_PASSCRED and
+   * calls `onMessage` for each datagram, with the sender's pid (0 when the kernel gave none).
+   * Does not keep the event loop alive. Returns the id closeNotify takes.
+   */
+  listenNotify(name: string, onMessage: (pid: number, message: Buffer) => void): number;
+  closeNotify(id: number): void;
 }
 
 const CANDIDATE_DIRECTORIES = ['/run', '/dev/shm', '/tmp', '/var/tmp', '/var/run'];

@@ -29,12 +29,14 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <node_api.h>
+#include <uv.h>
 
 #define MAX_FDS 16
 
@@ -811,6 +813,164 @@ static napi_value js_memfd_create(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * The sd_notify socket. Node's dgram has no unix sockets, and the sender's pid
+ * comes only with recvmsg and SCM_CREDENTIALS, so the socket lives here, watched
+ * by a uv_poll on Node's own loop: no thread, no timer, nothing while idle.
+ */
+#define NOTIFY_MESSAGE_MAX 4096
+#define NOTIFY_BATCH 64
+
+typedef struct {
+  uv_poll_t poll; /* first: the handle's address is the listener's */
+  napi_env env;
+  napi_ref callback;
+  napi_async_context context;
+  int fd;
+} notify_listener;
+
+static void notify_deliver(notify_listener *listener, pid_t pid, const char *bytes, size_t length) {
+  napi_env env = listener->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value callback, receiver, args[2], ignored;
+  napi_get_reference_value(env, listener->callback, &callback);
+  napi_get_global(env, &receiver); /* napi_make_callback wants an object */
+  napi_create_int32(env, pid, &args[0]);
+  void *copy;
+  napi_create_buffer_copy(env, length, bytes, &copy, &args[1]);
+  if (callback != NULL) napi_make_callback(env, listener->context, receiver, callback, 2, args, &ignored);
+  napi_close_handle_scope(env, scope);
+}
+
+static void notify_readable(uv_poll_t *handle, int status, int events) {
+  (void)events;
+  notify_listener *listener = (notify_listener *)handle;
+  if (status < 0) return;
+  static char bytes[NOTIFY_MESSAGE_MAX];
+  /* A bounded batch: a flood cannot hold the loop; level-triggered, the rest comes next pass. */
+  for (int i = 0; i < NOTIFY_BATCH; i++) {
+    union {
+      struct cmsghdr align;
+      char space[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 16)];
+    } control;
+    struct iovec iov = {.iov_base = bytes, .iov_len = sizeof bytes};
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control.space;
+    message.msg_controllen = sizeof control.space;
+    ssize_t got = recvmsg(listener->fd, &message, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
+    if (got < 0) return; /* EAGAIN: drained */
+    pid_t pid = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&message); c != NULL; c = CMSG_NXTHDR(&message, c)) {
+      if (c->cmsg_level != SOL_SOCKET) continue;
+      if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+        struct ucred credentials;
+        memcpy(&credentials, CMSG_DATA(c), sizeof credentials);
+        pid = credentials.pid;
+      } else if (c->cmsg_type == SCM_RIGHTS) {
+        /* FDSTORE=1 and the like: we keep no fds, and must not leak them. */
+        size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t k = 0; k < count; k++) {
+          int fd;
+          memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof fd);
+          close(fd);
+        }
+      }
+    }
+    /* A truncated message is not one we can trust to have all its lines. */
+    if ((message.msg_flags & MSG_TRUNC) || (size_t)got > sizeof bytes) continue;
+    notify_deliver(listener, pid, bytes, (size_t)got);
+  }
+}
+
+static void notify_closed(uv_handle_t *handle) {
+  notify_listener *listener = (notify_listener *)handle;
+  napi_delete_reference(listener->env, listener->callback);
+  napi_async_destroy(listener->env, listener->context);
+  close(listener->fd);
+  free(listener);
+}
+
+/* One per service that asks for notifications, each its own address: that is what tells the services apart. */
+static notify_listener *notify_listeners[1024];
+
+/*
+ * listenNotify(name, callback(pid, buffer)) -> id. `name` is an abstract socket
+ * name (no file system, so read-only roots and services under other uids work);
+ * the sender's pid is 0 when the kernel gave none (another pid namespace).
+ */
+static napi_value js_listen_notify(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  char name[sizeof(((struct sockaddr_un *)0)->sun_path)];
+  size_t name_length;
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  napi_valuetype callback_type = napi_undefined;
+  if (argc == 2) napi_typeof(env, args[1], &callback_type);
+  if (argc < 2 || napi_get_value_string_utf8(env, args[0], name, sizeof name, &name_length) != napi_ok ||
+      name_length == 0 || name_length >= sizeof name - 1 || callback_type != napi_function)
+    return throw_type(env, "listenNotify: expected an abstract socket name and a callback");
+  int slot = -1;
+  for (int i = 0; i < (int)(sizeof notify_listeners / sizeof notify_listeners[0]); i++) {
+    if (notify_listeners[i] == NULL) {
+      slot = i;
+      break;
+    }
+  }
+  if (slot < 0) return throw_errno(env, EMFILE, "listenNotify");
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, errno, "socket");
+  struct sockaddr_un address;
+  memset(&address, 0, sizeof address);
+  address.sun_family = AF_UNIX;
+  memcpy(address.sun_path + 1, name, name_length);
+  socklen_t address_length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + name_length);
+  int on = 1;
+  if (bind(fd, (struct sockaddr *)&address, address_length) < 0 ||
+      setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, "bind");
+  }
+  uv_loop_t *loop;
+  notify_listener *listener = calloc(1, sizeof *listener);
+  if (listener == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &listener->poll, fd) != 0) {
+    free(listener);
+    close(fd);
+    return throw_errno(env, ENOMEM, "uv_poll_init");
+  }
+  listener->env = env;
+  listener->fd = fd;
+  napi_create_reference(env, args[1], 1, &listener->callback);
+  napi_value resource_name;
+  napi_create_string_utf8(env, "my_init:notify", NAPI_AUTO_LENGTH, &resource_name);
+  napi_value resource;
+  napi_create_object(env, &resource);
+  napi_async_init(env, resource, resource_name, &listener->context);
+  uv_poll_start(&listener->poll, UV_READABLE, notify_readable);
+  /* Not keeping the loop alive: PID 1 has its own reasons to live, and a test's runsv must be able to end. */
+  uv_unref((uv_handle_t *)&listener->poll);
+  notify_listeners[slot] = listener;
+  napi_value result;
+  napi_create_int32(env, slot, &result);
+  return result;
+}
+
+static napi_value js_close_notify(napi_env env, napi_callback_info info) {
+  int32_t slot;
+  if (!int_argument(env, info, &slot, "closeNotify: expected an id")) return NULL;
+  if (slot < 0 || slot >= (int)(sizeof notify_listeners / sizeof notify_listeners[0]) || notify_listeners[slot] == NULL)
+    return throw_type(env, "closeNotify: no such listener");
+  notify_listener *listener = notify_listeners[slot];
+  notify_listeners[slot] = NULL;
+  uv_poll_stop(&listener->poll);
+  uv_close((uv_handle_t *)&listener->poll, notify_closed);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -837,6 +997,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setForwardTarget", NULL, js_set_forward_target, NULL, NULL, NULL, napi_enumerable, NULL},
       {"realtimeSignals", NULL, js_realtime_signals, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setProcessName", NULL, js_set_process_name, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"listenNotify", NULL, js_listen_notify, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"closeNotify", NULL, js_close_notify, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;

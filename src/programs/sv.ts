@@ -4,13 +4,14 @@
 //   sv [-v] [-w SECONDS] COMMAND SERVICE...
 // Called by any other name (an init.d link), it is an LSB init script for the
 // service of that name:  NAME [-w SECONDS] COMMAND  (see lsbExit below).
-import { closeSync, constants, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeStderr } from '../log.ts';
 import { errorText } from '../runit-errors.ts';
 import { parseRunitOptions } from '../runit-options.ts';
 import { runtimeSuperviseOfCwd } from '../supervise/location.ts';
 import { STATUS_BYTES, TAI64_EPOCH } from '../supervise/status.ts';
+import { parseReadiness, READINESS_FILE } from '../supervise/readiness.ts';
 
 declare const MY_INIT_VERSION: string;
 
@@ -219,7 +220,37 @@ class Sv {
     if (pid === 0 && want === 0x75) this.outs(', want up');
     if (pid !== 0 && want === 0x64) this.outs(', want down');
     if (pid !== 0 && gotTerm !== 0) this.outs(', got TERM');
+    if (pid !== 0 && state === 1) this.outs(this.readinessSuffix());
     return pid !== 0 ? 1 : 2;
+  }
+
+  /**
+   * The readiness a service with `notify` or `notification-fd` told my_init, from
+   * supervise/readiness: `, ready` or `, starting`, then its STATUS= text in
+   * parentheses. After runit's own words, so that what parses runit's line parses
+   * ours; nothing for any other service, whose line is runit's exactly.
+   */
+  private readinessSuffix(): string {
+    const told = this.readReadiness();
+    if (told === null) return '';
+    // `; ` separates the log's part of the line.
+    const text = told.statusText === null ? '' : ` (${told.statusText.replaceAll(';', ',')})`;
+    return `, ${told.readiness}${text}`;
+  }
+
+  private readReadiness(): ReturnType<typeof parseReadiness> {
+    try {
+      return parseReadiness(readFileSync(join(this.supervise, READINESS_FILE), 'utf8'));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Ready for `sv start`/`check`: ./check passes, and a service that tells its readiness has said so. */
+  private ready(): boolean {
+    const told = this.readReadiness();
+    if (told !== null && told.readiness !== 'ready') return false;
+    return this.checkScript();
   }
 
   /** The status command: the service's line, and its log's after `; `. */
@@ -321,18 +352,18 @@ class Sv {
         case 'x':
           return 0;
         case 'u':
-          if (pid === 0 || state !== 1 || !this.checkScript()) return 0;
+          if (pid === 0 || state !== 1 || !this.ready()) return 0;
           break;
         case 'd':
           if (pid !== 0 || state !== 0) return 0;
           break;
         case 'C':
-          if (pid !== 0 && !this.checkScript()) return 0;
+          if (pid !== 0 && !this.ready()) return 0;
           break;
         case 't':
         case 'k':
           if (pid === 0 && want === 0x64) break;
-          if (this.startedAt > this.changedAt || pid === 0 || gotTerm !== 0 || !this.checkScript()) return 0;
+          if (this.startedAt > this.changedAt || pid === 0 || gotTerm !== 0 || !this.ready()) return 0;
           break;
         case 'o':
           if ((pid === 0 && this.startedAt > this.changedAt) || (pid !== 0 && want !== 0x64)) return 0;

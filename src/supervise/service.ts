@@ -2,7 +2,7 @@
 // Keeps `./run` running, runs `./finish` after each exit, obeys the control
 // FIFO, and writes supervise/ exactly as runsv does, so runit's `sv` works.
 import {
-  closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, statSync, writeFileSync,
+  closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeFileSync,
 } from 'node:fs';
 import { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -16,6 +16,10 @@ import { CHANNEL_ENV, CHANNEL_FD } from '../svlogd/handoff-protocol.ts';
 import type { LoggerHandoff } from './logger-handoff.ts';
 import { cannotHoldHere, type SuperviseFallback } from './location.ts';
 import { encodeStatus, renderPid, renderStat, type Status } from './status.ts';
+import type { NotifyMessage } from './notify-message.ts';
+import { type NotifySocket, openNotifySocket, sessionOf } from './notify-socket.ts';
+import { READINESS_FILE, type Readiness, type ReadinessMechanism, renderReadiness } from './readiness.ts';
+import { ServiceOptions } from './service-options.ts';
 
 export interface ServiceContext {
   readonly children: Children;
@@ -83,6 +87,24 @@ export class Service {
   private held: boolean;
   /** Called once supervision has ended after `sv exit`. */
   onExit: (() => void) | null = null;
+  private readonly options: ServiceOptions;
+  private readinessValue: Readiness = 'unready';
+  private mechanism: ReadinessMechanism = 'running';
+  private statusText: string | null = null;
+  private readonly readinessListeners = new Set<(readiness: Readiness) => void>();
+  /** The process of ./run (status.pid may be the MAINPID it announced). */
+  private runPid = 0;
+  private mainPid = 0;
+  private notifySocket: NotifySocket | null = null;
+  /** The read end of a `notification-fd` pipe, until the newline comes. */
+  private notification: Socket | null = null;
+  private watchdogTimer: NodeJS.Timeout | null = null;
+  /** This run was stopped by its watchdog: a failure, however it exits. */
+  private watchdogFired = false;
+  /** SIGKILL at the end of the run's grace period (timeout-kill, or a watchdog's stop). */
+  private killTimer: NodeJS.Timeout | null = null;
+  /** The supervise/readiness file has been written (and must be removed if the service stops using it). */
+  private readinessFileWritten = false;
 
   private constructor(directory: string, context: ServiceContext, io: ServiceIo) {
     this.directory = directory;
@@ -94,6 +116,7 @@ export class Service {
     this.handoff = io.handoff ?? null;
     this.held = io.holdStart ?? false;
     this.status = { changedAt: Date.now(), pid: 0, paused: false, want: 'up', gotTerm: false, state: 'down' };
+    this.options = new ServiceOptions(directory);
   }
 
   /**
@@ -110,6 +133,8 @@ export class Service {
     }
     service.status.want = exists(join(directory, 'down')) ? 'down' : 'up';
     service.writeStatus(true);
+    // One left by an earlier supervisor would describe a run that is gone.
+    service.removeReadinessFile(true);
     if (service.status.want === 'up' && !service.held) service.startRun();
     return service;
   }
@@ -132,6 +157,68 @@ export class Service {
     if (!this.held) return;
     this.held = false;
     if (start && !this.closed && this.status.want === 'up' && this.status.state === 'down' && this.restartTimer === null) this.startRun();
+  }
+
+  /**
+   * What the service last said about itself: `ready` (it said so, or it runs and has no
+   * way to say it), `starting` (running, not yet ready; also while RELOADING=1),
+   * `unready` (not running, or stopping). With a `check` script it stays `starting`
+   * until a call of isReady() has seen the check pass.
+   */
+  get readiness(): Readiness {
+    return this.readinessValue;
+  }
+
+  /** How this run tells its readiness (set at each start from the service's files). */
+  get readinessMechanism(): ReadinessMechanism {
+    return this.mechanism;
+  }
+
+  /** The last STATUS= the service sent in this run; null when none. */
+  get statusMessage(): string | null {
+    return this.statusText;
+  }
+
+  /** Called with the new readiness at each change; returns the function that stops it. */
+  onReadinessChange(listener: (readiness: Readiness) => void): () => void {
+    this.readinessListeners.add(listener);
+    return () => this.readinessListeners.delete(listener);
+  }
+
+  private setReadiness(readiness: Readiness, force = false): void {
+    if (readiness === this.readinessValue && !force) return;
+    const changed = readiness !== this.readinessValue;
+    this.readinessValue = readiness;
+    this.writeReadinessFile();
+    if (!changed) return;
+    for (const listener of [...this.readinessListeners]) {
+      try {
+        listener(readiness);
+      } catch (error) {
+        log.warn(`Warning: a readiness listener of ${this.directory} failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private writeReadinessFile(): void {
+    if (this.mechanism !== 'notify' && this.mechanism !== 'notification-fd') return;
+    try {
+      replaceFile(join(this.supervise, READINESS_FILE), renderReadiness(this.readinessValue, this.statusText));
+      this.readinessFileWritten = true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') log.warn(`Warning: cannot update ${join(this.supervise, READINESS_FILE)}: ${code ?? error}`);
+    }
+  }
+
+  private removeReadinessFile(always = false): void {
+    if (!this.readinessFileWritten && !always) return;
+    this.readinessFileWritten = false;
+    try {
+      unlinkSync(join(this.supervise, READINESS_FILE));
+    } catch {
+      // None there: nothing to remove.
+    }
   }
 
   /** A control byte from within (runsv's TERM is `x`), queued as one read from supervise/control. */
@@ -258,17 +345,46 @@ export class Service {
     }
   }
 
-  /** For `d` and `x`: control/t (or SIGTERM), SIGCONT, then control/d or control/x. */
-  private async terminate(byte: 'd' | 'x'): Promise<void> {
+  /**
+   * For `d` and `x`: control/t (or the down-signal, SIGTERM by default), SIGCONT, then
+   * control/d or control/x. `armTimeoutKill`: with a `timeout-kill` file, SIGKILL follows
+   * after it, as s6-supervise does (the shutdown has its own deadline).
+   */
+  private async terminate(byte: 'd' | 'x', armTimeoutKill = true): Promise<void> {
     if (this.status.state === 'run') {
+      this.setReadiness('unready');
       if (!(await this.override('t'))) {
-        this.signal('SIGTERM');
+        this.signal(this.options.downSignal());
         this.status.gotTerm = true;
       }
       this.signal('SIGCONT');
+      const timeoutKill = armTimeoutKill ? this.options.timeoutKillMs('no SIGKILL') : null;
+      if (timeoutKill !== null) this.armKill(timeoutKill);
     }
     this.writeStatus();
     await this.override(byte);
+  }
+
+  /** SIGKILL to this run's processes after `ms`, unless it ends first. */
+  private armKill(ms: number): void {
+    if (this.killTimer !== null || this.status.state !== 'run') return;
+    this.killTimer = setTimeout(() => {
+      this.killTimer = null;
+      if (this.status.state !== 'run') return;
+      for (const pid of new Set([this.runPid, this.mainPid])) {
+        if (pid === 0) continue;
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone.
+        }
+      }
+    }, ms);
+  }
+
+  /** How long the service is given between its down-signal and SIGKILL. */
+  private graceMs(): number {
+    return this.options.timeoutKillMs(`KILL_PROCESS_TIMEOUT (${this.context.killProcessTimeout} s)`) ?? this.context.killProcessTimeout * 1000;
   }
 
   /** Runs control/<byte> when it is executable; true when it succeeded (and replaces our own action). */
@@ -293,13 +409,28 @@ export class Service {
     }
   }
 
-  /** `channel`: a logger's end of the hand-off channel, its fd 3. */
-  private spawnInDirectory(argv: string[], channel?: number): Child {
+  /**
+   * `channel`: a logger's end of the hand-off channel, its fd 3. `extra`: variables and
+   * fds (at their numbers) that readiness gives ./run.
+   */
+  private spawnInDirectory(argv: string[], channel?: number, extra?: RunExtras): Child {
+    let env: ReadonlyMap<string, string> = this.context.env;
+    if (channel !== undefined || (extra !== undefined && extra.env.length > 0)) {
+      const copy = new Map(this.context.env);
+      if (channel !== undefined) copy.set(CHANNEL_ENV, String(CHANNEL_FD));
+      for (const [name, value] of extra?.env ?? []) copy.set(name, value);
+      env = copy;
+    }
+    const stdio = channel === undefined ? [this.stdin, this.stdout, this.stderr] : [this.stdin, this.stdout, this.stderr, channel];
+    for (const [fd, source] of extra?.fds ?? []) {
+      while (stdio.length < fd) stdio.push(-1);
+      stdio[fd] = source;
+    }
     return this.context.children.spawn({
       argv,
-      env: channel === undefined ? this.context.env : new Map(this.context.env).set(CHANNEL_ENV, String(CHANNEL_FD)),
+      env,
       cwd: this.directory,
-      stdio: channel === undefined ? [this.stdin, this.stdout, this.stderr] : [this.stdin, this.stdout, this.stderr, channel],
+      stdio,
       // As under `runsvdir -P`: out of the terminal's foreground group, so Ctrl-C reaches only the main command.
       group: 'own-session',
     });
@@ -311,19 +442,147 @@ export class Service {
     this.runStartedAt = Date.now();
     let child: Child;
     const channel = this.handoff?.channel();
+    const plan = this.planReadiness(channel !== undefined);
+    this.notifySocket = plan.socket;
     try {
-      child = this.spawnInDirectory(['./run'], channel?.childEnd);
+      child = this.spawnInDirectory(['./run'], channel?.childEnd, plan.extras);
     } catch (error) {
       channel?.abandon();
+      if (plan.pipe !== null) plan.pipe.forEach((fd) => closeSync(fd));
+      this.notifySocket?.close();
+      this.notifySocket = null;
       this.reportStartFailure('./run', error);
       this.afterDown();
       return;
     }
     channel?.attach(child.pid);
     this.lastStartFailure.delete('./run');
+    this.runPid = child.pid;
+    this.mainPid = 0;
+    this.watchdogFired = false;
+    this.statusText = null;
     this.status = { ...this.status, pid: child.pid, state: 'run', gotTerm: false, changedAt: Date.now() };
     this.writeStatus(true);
+    this.mechanism = plan.mechanism;
+    if (plan.mechanism !== 'notify' && plan.mechanism !== 'notification-fd') this.removeReadinessFile();
+    this.setReadiness(plan.mechanism === 'running' ? 'ready' : 'starting', true);
+    if (plan.pipe !== null) this.awaitNotification(plan.pipe);
+    if (plan.watchdogMs !== null) this.startWatchdog(plan.watchdogMs);
     void child.exited.then((exit) => this.enqueue(async () => this.runExited(exit)));
+  }
+
+  /** What this start's files ask for: the readiness mechanism, and what ./run gets for it. */
+  private planReadiness(hasChannel: boolean): ReadinessPlan {
+    const plan: ReadinessPlan = { mechanism: 'running', extras: { env: [], fds: [] }, pipe: null, socket: null, watchdogMs: null };
+    const notify = this.options.notify();
+    plan.watchdogMs = this.options.watchdogMs();
+    if (notify || plan.watchdogMs !== null) {
+      const socket = openNotifySocket(this.context.native, {
+        // NotifyAccess=all, bounded by the session: ./run, what it starts (unless it leaves the session), its MAINPID.
+        // A sender already gone cannot be looked at; its datagram came to this run's own address, so it is taken.
+        accepts: (pid, session) => this.runPid !== 0 && (pid === this.runPid || pid === this.mainPid || session === this.runPid || session === null),
+        receive: (message) => this.notified(message),
+      }, this.directory);
+      if (socket instanceof Error) {
+        this.warnOnce('notify', `Warning: ${this.directory} asks for notifications (${notify ? 'notify' : 'watchdog'}), but ${socket.message}; it is ready when running, with no watchdog.`);
+        plan.watchdogMs = null;
+      } else {
+        plan.socket = socket;
+        plan.extras.env.push(['NOTIFY_SOCKET', socket.address]);
+        if (plan.watchdogMs !== null) plan.extras.env.push(['WATCHDOG_USEC', String(plan.watchdogMs * 1000)]);
+        if (notify) plan.mechanism = 'notify';
+      }
+    }
+    if (plan.mechanism === 'running') {
+      const fd = this.options.notificationFd();
+      if (fd !== null && hasChannel && fd === CHANNEL_FD) {
+        this.warnOnce('notification-fd', `Warning: ${join(this.directory, 'notification-fd')} names fd ${fd}, which a logger's hand-off channel uses; not using it.`);
+      } else if (fd !== null) {
+        plan.pipe = this.context.native.pipe();
+        plan.extras.fds.push([fd, plan.pipe[1]]);
+        plan.mechanism = 'notification-fd';
+      }
+    }
+    if (plan.mechanism === 'running' && exists(join(this.directory, 'check'))) plan.mechanism = 'check';
+    return plan;
+  }
+
+  private readonly warnedOnce = new Set<string>();
+  private warnOnce(key: string, message: string): void {
+    if (this.warnedOnce.has(key)) return;
+    this.warnedOnce.add(key);
+    log.warn(message);
+  }
+
+  /** s6's notification-fd: ready at the first newline on the pipe; its write end is the service's now. */
+  private awaitNotification([readEnd, writeEnd]: [number, number]): void {
+    closeSync(writeEnd);
+    const stream = new Socket({ fd: readEnd, readable: true, writable: false });
+    this.notification = stream;
+    stream.on('data', (bytes: Buffer) => {
+      if (!bytes.includes(0x0a)) return;
+      stream.destroy();
+      if (this.notification === stream) this.notification = null;
+      if (this.status.state === 'run' && this.readinessValue === 'starting') this.setReadiness('ready');
+    });
+    stream.on('error', () => {});
+    // End of file without a newline: the service closed it, never ready in this run.
+    stream.on('end', () => stream.destroy());
+  }
+
+  private notified(message: NotifyMessage): void {
+    if (this.status.state !== 'run') return;
+    // Only a process of this service's session may become its main pid: nobody can point sv at another's.
+    if (message.mainPid !== null && message.mainPid !== this.mainPid && sessionOf(message.mainPid) === this.runPid) {
+      this.mainPid = message.mainPid;
+      this.status.pid = message.mainPid;
+      this.writeStatus(true);
+    }
+    if (message.watchdog) this.watchdogTimer?.refresh();
+    const statusChanged = message.status !== null && message.status !== this.statusText;
+    if (message.status !== null) this.statusText = message.status;
+    if (this.mechanism === 'notify' && this.readinessValue !== 'unready') {
+      if (message.stopping) this.setReadiness('unready');
+      else if (message.reloading) this.setReadiness('starting');
+      else if (message.ready) this.setReadiness('ready');
+    } else if (message.stopping && this.readinessValue !== 'unready') {
+      this.setReadiness('unready');
+    }
+    if (statusChanged) this.writeReadinessFile();
+    if (message.watchdogTrigger) this.watchdogExpired('asked for it with WATCHDOG=trigger');
+  }
+
+  private startWatchdog(ms: number): void {
+    this.watchdogTimer = setTimeout(() => this.watchdogExpired(`sent no WATCHDOG=1 for ${ms / 1000} s`), ms);
+  }
+
+  /** A hung run: its down-signal, SIGKILL after its grace period, and the usual restart. */
+  private watchdogExpired(why: string): void {
+    if (this.watchdogTimer !== null) clearTimeout(this.watchdogTimer);
+    this.watchdogTimer = null;
+    if (this.status.state !== 'run' || this.watchdogFired) return;
+    this.watchdogFired = true;
+    const signal = this.options.downSignal();
+    const grace = this.graceMs();
+    log.warn(`${this.directory} (PID ${this.status.pid}) ${why}: stopping it with ${signal} (SIGKILL after ${grace / 1000} s) to restart it.`);
+    this.setReadiness('unready');
+    this.signal(signal);
+    this.signal('SIGCONT');
+    this.armKill(grace);
+  }
+
+  /** What only a run needed: the watchdog, the kill timer, the notification channels. */
+  private endRunExtras(): void {
+    if (this.watchdogTimer !== null) clearTimeout(this.watchdogTimer);
+    this.watchdogTimer = null;
+    if (this.killTimer !== null) clearTimeout(this.killTimer);
+    this.killTimer = null;
+    this.notification?.destroy();
+    this.notification = null;
+    this.notifySocket?.close();
+    this.notifySocket = null;
+    this.runPid = 0;
+    this.mainPid = 0;
   }
 
   /** Why a file of the service could not be started, naming it by its full path. */
@@ -340,7 +599,10 @@ export class Service {
   }
 
   private async runExited(exit: ExitStatus): Promise<void> {
+    this.endRunExtras();
+    this.setReadiness('unready');
     this.countFailure(exit);
+    this.watchdogFired = false;
     this.status = { ...this.status, pid: 0, gotTerm: false };
     if (isRunnable(join(this.directory, 'finish'))) {
       // ./finish <exit code | -1> <signal | 0>, as runsv passes them.
@@ -363,14 +625,15 @@ export class Service {
   /**
    * A service with a `critical` file (holding how many failures in a row to
    * bear, default 3) stops the container when its run keeps failing: an exit
-   * that nobody asked for, with a non-zero code or by a signal.
+   * that nobody asked for, with a non-zero code or by a signal; or any end of a run
+   * that its watchdog stopped.
    */
   private countFailure(exit: ExitStatus): void {
     const limit = this.criticalLimit();
     if (limit === null) return;
-    const unexpected = this.status.want === 'up' && !this.status.gotTerm;
-    if (Date.now() - this.runStartedAt >= CRITICAL_RESET_MS || exit.code === 0) this.failuresInARow = 0;
-    if (!unexpected || exit.code === 0) return;
+    const failed = this.watchdogFired || (this.status.want === 'up' && !this.status.gotTerm && exit.code !== 0);
+    if (Date.now() - this.runStartedAt >= CRITICAL_RESET_MS || (exit.code === 0 && !this.watchdogFired)) this.failuresInARow = 0;
+    if (!failed) return;
     this.failuresInARow++;
     if (this.failuresInARow >= limit) this.context.onCriticalFailure(this.directory, this.failuresInARow);
   }
@@ -392,19 +655,29 @@ export class Service {
     return DEFAULT_CRITICAL_FAILURES;
   }
 
-  /** Ready: not wanted up, or running and passing `./check` (when there is one), as `sv check` sees it. */
+  /**
+   * Ready: not wanted up, or running and ready by its mechanism: READY=1 (notify), the
+   * newline (notification-fd), `./check` passing (run each call until it passes once in
+   * this run), or merely running.
+   */
   async isReady(): Promise<boolean> {
     if (this.status.want !== 'up') return true;
     if (this.status.state !== 'run') return false;
-    if (!exists(join(this.directory, 'check'))) return true;
+    if (this.mechanism !== 'check') return this.readinessValue === 'ready';
+    if (this.readinessValue === 'ready') return true;
+    const pid = this.runPid;
+    let passed: boolean;
     try {
       const child = this.context.children.spawn({
         argv: ['./check'], env: this.context.env, cwd: this.directory, stdio: [this.context.devNull, this.context.devNull, 2], group: 'own-session',
       });
-      return (await child.exited).code === 0;
+      passed = (await child.exited).code === 0;
     } catch {
-      return false;
+      passed = false;
     }
+    // Still the run the check looked at, and not stopping meanwhile.
+    if (passed && this.runPid === pid && this.readinessValue === 'starting') this.setReadiness('ready');
+    return passed;
   }
 
   private afterDown(): void {
@@ -463,8 +736,10 @@ export class Service {
       this.close();
       return;
     }
-    await new Promise<void>((resolve) => this.enqueue(async () => resolve(await this.terminate('d'))));
-    if (!(await this.untilDown(graceSeconds))) {
+    await new Promise<void>((resolve) => this.enqueue(async () => resolve(await this.terminate('d', false))));
+    // Its own timeout-kill, or what the whole stop's one deadline leaves it.
+    const ownMs = this.options.timeoutKillMs(`KILL_PROCESS_TIMEOUT (${this.context.killProcessTimeout} s)`);
+    if (!(await this.untilDown(ownMs === null ? graceSeconds : ownMs / 1000))) {
       const pid = this.status.pid;
       log.warn(`${this.directory} (PID ${pid}) did not shut down in time. Forcing it to exit.`);
       try {
@@ -520,6 +795,22 @@ export class SuperviseError extends Error {
     super(message);
     this.runitMessage = runitMessage;
   }
+}
+
+interface RunExtras {
+  env: Array<[string, string]>;
+  /** [the fd number in ./run, our fd to put there]. */
+  fds: Array<[number, number]>;
+}
+
+interface ReadinessPlan {
+  mechanism: ReadinessMechanism;
+  extras: RunExtras;
+  /** notification-fd's pipe: [read end, write end]. */
+  pipe: [number, number] | null;
+  /** The run's NOTIFY_SOCKET, when it gets one. */
+  socket: NotifySocket | null;
+  watchdogMs: number | null;
 }
 
 const SIGNAL_COMMANDS: Record<string, NodeJS.Signals> = {
