@@ -79,6 +79,8 @@ export class Service {
   private closed = false;
   /** Called once supervision has ended after `sv exit`. */
   onExit: (() => void) | null = null;
+  /** For the status endpoint (src/health/): read only there, never acted on. */
+  readonly counters: ServiceCounters = { starts: 0, failures: 0, lastExit: null };
 
   private constructor(directory: string, context: ServiceContext, io: ServiceIo) {
     this.directory = directory;
@@ -111,6 +113,11 @@ export class Service {
 
   get pid(): number {
     return this.status.pid;
+  }
+
+  /** What supervise/status says, for the status endpoint. */
+  get current(): Readonly<Status> {
+    return this.status;
   }
 
   /** A control byte from within (runsv's TERM is `x`), queued as one read from supervise/control. */
@@ -298,6 +305,7 @@ export class Service {
       return;
     }
     channel?.attach(child.pid);
+    this.counters.starts++;
     this.lastStartFailure.delete('./run');
     this.status = { ...this.status, pid: child.pid, state: 'run', gotTerm: false, changedAt: Date.now() };
     this.writeStatus(true);
@@ -318,6 +326,9 @@ export class Service {
   }
 
   private async runExited(exit: ExitStatus): Promise<void> {
+    this.counters.lastExit = exit;
+    // As `critical` counts them: an exit nobody asked for, not with 0.
+    if (this.status.want === 'up' && !this.status.gotTerm && exit.code !== 0) this.counters.failures++;
     this.countFailure(exit);
     this.status = { ...this.status, pid: 0, gotTerm: false };
     if (isRunnable(join(this.directory, 'finish'))) {
@@ -487,6 +498,14 @@ export class Service {
       if (code !== 'ENOENT') log.warn(`Warning: cannot update ${supervise}: ${code ?? error}`);
     }
   }
+}
+
+export interface ServiceCounters {
+  /** Runs of ./run started: restarts are all but the first. */
+  starts: number;
+  /** Exits of ./run that nobody asked for (want up, no TERM sent), other than with 0. */
+  failures: number;
+  lastExit: ExitStatus | null;
 }
 
 /** A directory that cannot be supervised; `runitMessage` is runsv's wording for it, after `fatal: `. */
