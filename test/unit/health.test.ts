@@ -71,7 +71,7 @@ describe('/metrics', () => {
   });
   test('the parser refuses what the format does not allow', () => {
     for (const bad of ['a 1', 'a{b="c} 1\n', 'a{b=c} 1\n', 'a 1x\n', '# TYPE a countr\n', 'a 1\nb 1\na{x="y"} 1\n', 'a 1\na 1\n', 'a{b="\\t"} 1\n']) {
-      assert.throws(() => parsePrometheusText(bad), undefined, JSON.stringify(bad));
+      assert.throws(() => parsePrometheusText(bad), Error, JSON.stringify(bad));
     }
   });
 });
