@@ -11,6 +11,8 @@ const BINARY = join(ROOT, 'dist', 'my_init');
 const ARM64_BINARY = join(ROOT, 'dist', 'my_init-arm64');
 const SANDBOX = join(ROOT, 'test', 'system', 'sandbox.sh');
 const UNSHARE = ['--pid', '--fork', '--mount-proc', '--mount', '--propagation', 'private', '--kill-child'];
+/** Where the bench's status endpoint listens, when it is on. */
+const STATUS_PORT = 19102;
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 const PEERS = { tini: ['tini', '--'], 'dumb-init': ['dumb-init'] } as const;
 
@@ -202,15 +204,19 @@ async function main(): Promise<void> {
 
   // Start-up: the init itself, as PID 1, running `true`.
   const floor = emptySea();
-  const [ourStart, tiniStart, dumbStart, bare, nodeStart] = interleaved([
+  const [ourStart, tiniStart, dumbStart, bare, nodeStart, viaEnv, withStatus] = interleaved([
     asPid1([BINARY, '--skip-startup-files', '--skip-runit', '--quiet', '--']),
     asPid1(PEERS.tini),
     asPid1(PEERS['dumb-init']),
     asPid1([]),
     asPid1([floor.path]),
-  ]) as [number, number, number, number, number];
+    // The same through env(1), without and with the status endpoint: only their difference counts.
+    asPid1(['env', BINARY, '--skip-startup-files', '--skip-runit', '--quiet', '--']),
+    asPid1(['env', `MY_INIT_STATUS_ADDR=127.0.0.1:${STATUS_PORT}`, BINARY, '--skip-startup-files', '--skip-runit', '--quiet', '--']),
+  ]) as [number, number, number, number, number, number, number];
   row('start-up, ms (median of 30; `unshare` alone: ' + bare.toFixed(1) + ')', ourStart.toFixed(1), ratio(ourStart, tiniStart), ratio(ourStart, dumbStart));
   row('  an empty Node SEA, built as ours is, ms', nodeStart.toFixed(1));
+  row('  with MY_INIT_STATUS_ADDR set, ms (unset, through env(1) as well: ' + viaEnv.toFixed(1) + ')', withStatus.toFixed(1));
   const arm64 = arm64StartUp();
   if (typeof arm64 === 'number') row('  the arm64 executable under qemu-user, ms (median of 5; emulated: information, not a comparison)', arm64.toFixed(0));
   else console.error(`bench: no arm64 row: ${arm64}`);
@@ -220,12 +226,26 @@ async function main(): Promise<void> {
   const ours = await idleInit([SANDBOX, idle.scratch, idle.dir, BINARY], 'my_init');
   const tini = await idleInit([...PEERS.tini, 'sleep', '100000'], 'tini');
   const dumb = await idleInit([...PEERS['dumb-init'], 'sleep', '100000'], 'dumb-init');
+  const served = await idleInit([SANDBOX, idle.scratch, idle.dir, 'env', `MY_INIT_STATUS_ADDR=127.0.0.1:${STATUS_PORT}`, BINARY], 'my_init');
   rmSync(idle.scratch, { recursive: true, force: true });
   row('RSS idle, MB (my_init: 10 services; peers: 1 child)', ours.rss.toFixed(1), ratio(ours.rss, tini.rss), ratio(ours.rss, dumb.rss));
   row('anonymous RSS idle, MB', ours.anon.toFixed(1), ratio(ours.anon, tini.anon), ratio(ours.anon, dumb.anon));
   const idleCpu = (r: { ticks: number; ms: number }) => `${r.ticks} (${r.ms.toFixed(2)} ms)`;
   row(`CPU ticks of PID 1 over ${IDLE_SECONDS} s idle, right after (CPU time)`, idleCpu(ours.firstWindow), idleCpu(tini.firstWindow), idleCpu(dumb.firstWindow));
   row(`  the next ${IDLE_SECONDS} s`, idleCpu(ours.steady), idleCpu(tini.steady), idleCpu(dumb.steady));
+  row(`  the same with MY_INIT_STATUS_ADDR set (nobody asking), next ${IDLE_SECONDS} s; anonymous RSS, MB`, `${idleCpu(served.steady)}; ${served.anon.toFixed(1)}`);
+
+  // my_init --health as a probe runs it: in PID 1's mounts (nsenter), 10 services running; the floor the same way.
+  const probed = fixture(services(10, 'exec sleep 100000'));
+  const prober = await startPid1([SANDBOX, probed.scratch, probed.dir, BINARY, '--quiet'], 'my_init');
+  await sleep(SETTLED_MS);
+  const inside = (argv: string[]) => ['nsenter', '--target', String(prober.pid), '--mount', '--pid', ...argv];
+  const names = Array.from({ length: 10 }, (_, i) => `/etc/service/svc${i + 1}`);
+  const [probeFloor, health, runitCheck] = interleaved([inside([floor.path]), inside([BINARY, '--health']), inside(['/usr/bin/sv', 'check', ...names])]) as [number, number, number];
+  process.kill(prober.pid, 'SIGKILL');
+  await prober.exited;
+  rmSync(probed.scratch, { recursive: true, force: true });
+  row('`my_init --health`, 10 services, ms (nsenter; the empty SEA so: ' + probeFloor.toFixed(1) + '; runit\'s `sv check` of the 10: ' + runitCheck.toFixed(1) + ')', health.toFixed(1));
 
   // Stop: SIGTERM to exit with 10 services that exit at once on TERM; and how long after the last one.
   const stopping = fixture(services(10, `trap 'date +%s%N >> /etc/stopped; exit 0' TERM\nsleep 100000 & wait`));

@@ -19,6 +19,8 @@ export type Parsed =
   | { kind: 'run'; options: Options }
   | { kind: 'help'; text: string }
   | { kind: 'version' }
+  /** `--health` anywhere before `--` (entry.ts takes it first): the health program, given the other words. */
+  | { kind: 'health'; args: string[] }
   | { kind: 'usage-error'; text: string };
 
 type Flag = 'help' | 'version' | 'enable-insecure-key' | 'skip-startup-files' | 'skip-runit' | 'no-kill-all-on-exit' | 'quiet' | 'verbose';
@@ -52,6 +54,9 @@ options:
   --quiet               Only print warnings and errors
   --verbose             Also print debug messages`;
 
+/** Ours, not the reference's: src/programs/health.ts. */
+const HEALTH = '--health';
+
 /** argparse's own test: with no option that looks like one, a negative number is a word. */
 const NEGATIVE_NUMBER = /^-\d+$|^-\d*\.\d+$/;
 
@@ -76,6 +81,8 @@ function classify(word: string): Word | Error {
 export function parseArguments(args: readonly string[]): Parsed {
   const dashes = args.indexOf('--');
   const options = dashes === -1 ? args : args.slice(0, dashes);
+  // Exact only, never a prefix: `--he` must stay argparse's --help, as in the reference.
+  if (options.includes(HEALTH)) return { kind: 'health', args: options.filter((word) => word !== HEALTH) };
   // argparse reads every option word before it acts on any: an ambiguous one fails first.
   const words: Word[] = [];
   for (const word of options) {

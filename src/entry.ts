@@ -29,4 +29,8 @@ const PROGRAMS: Record<string, string> = {
 const isProgram = (name: string): boolean => Object.hasOwn(PROGRAMS, name);
 // process.argv0 is the raw argv[0] (a link's name); argv[0] is the resolved executable.
 const chosen = chooseProgram(process.argv0, process.env.PATH, isProgram) ?? 'my_init';
-loadProgram(PROGRAMS[chosen]!)(process.argv.slice(2), basename(process.argv0));
+const args = process.argv.slice(2);
+// `my_init --health` (a probe, run every few seconds) is a program of its own, so that it
+// does not load the init's bundle; cli.ts sends any other placement of --health there too.
+if (chosen === 'my_init' && args[0] === '--health') loadProgram('health')(args.slice(1), basename(process.argv0));
+else loadProgram(PROGRAMS[chosen]!)(args, basename(process.argv0));

@@ -9,7 +9,9 @@ import { Children, processEnvironment } from '../children.ts';
 import { parseArguments, type Options } from '../cli.ts';
 import { placeEnvironment } from '../env-location.ts';
 import { DEFAULT_ENV_PATHS, EnvStore } from '../env-store.ts';
+import { readStatusAddress, type StatusAddress } from '../health/status-address.ts';
 import { killAllProcesses } from '../kill-all.ts';
+import { loadProgram } from '../load-program.ts';
 import * as log from '../log.ts';
 import { runMainCommand } from '../main-command.ts';
 import { loadNative, type Native } from '../native.ts';
@@ -45,12 +47,21 @@ async function runToExit(args: string[]): Promise<number> {
     case 'usage-error':
       log.writeStderr(parsed.text);
       return EXIT_USAGE;
+    case 'health':
+      // Rare (entry.ts takes a leading --health): the health program ends the process.
+      loadProgram('health')(parsed.args, 'my_init');
+      return EXIT_USAGE;
   }
   const { options } = parsed;
   log.setVerbosity(options.verbosity);
   const settings = readSettings(process.env);
   if (settings instanceof Error) {
     log.error(settings.message);
+    return EXIT_FAILURE;
+  }
+  const statusAddress = readStatusAddress(process.env);
+  if (statusAddress instanceof Error) {
+    log.error(statusAddress.message);
     return EXIT_FAILURE;
   }
   if (options.skipRunit && options.command.length === 0) {
@@ -78,7 +89,7 @@ async function runToExit(args: string[]): Promise<number> {
   // Claimed only when /etc or a service directory cannot hold what we write.
   const runtime = ourRuntimeDirectory();
 
-  let exitCode = await bootRunAndShutDown(options, context, native, runtime, startDirectory);
+  let exitCode = await bootRunAndShutDown(options, context, native, runtime, startDirectory, statusAddress);
   if (signals.stopRequested) {
     log.warn('Init system aborted.');
     // A critical service that kept failing is a failure; docker stop is an abort.
@@ -116,6 +127,7 @@ async function bootRunAndShutDown(
   native: Native | null,
   runtime: RuntimeDirectory,
   startDirectory: string | undefined,
+  statusAddress: StatusAddress | null,
 ): Promise<number> {
   // Boot: the container environment, then the startup scripts.
   const startEnv = processEnvironment();
@@ -151,6 +163,10 @@ async function bootRunAndShutDown(
 
   // Run: the services, and the main command or (without one) until stopped.
   const supervisor = options.skipRunit ? null : startServices(env, context, native, runtime);
+  // Loaded only when asked for: without MY_INIT_STATUS_ADDR nothing of it (nor node:http) is evaluated.
+  const statusServer = statusAddress === null
+    ? null
+    : (require('../health/endpoint.ts') as typeof import('../health/endpoint.ts')).startStatusEndpoint(statusAddress, supervisor, context.children);
   releaseBootMemorySoon(native);
   let exitCode: number;
   const notReady = supervisor ? await waitUntilReady(supervisor, context) : [];
@@ -167,6 +183,8 @@ async function bootRunAndShutDown(
   }
 
   // Shut down: the shutdown scripts around the services' stop, each within KILL_PROCESS_TIMEOUT.
+  // A stopping container is no longer ready: its probes see a refused connection.
+  statusServer?.close();
   log.debug('Running pre-shutdown scripts...');
   const pre = await runShutdownScripts(PRE_SHUTDOWN_DIRECTORY, env, context);
   if (supervisor) {

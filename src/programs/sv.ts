@@ -9,15 +9,14 @@ import { basename, join } from 'node:path';
 import { writeStderr } from '../log.ts';
 import { errorText } from '../runit-errors.ts';
 import { parseRunitOptions } from '../runit-options.ts';
-import { runtimeSuperviseOfCwd } from '../supervise/location.ts';
+import { passesCheck } from '../supervise/check-script.ts';
+import { openLiveOk } from '../supervise/location.ts';
 import { STATUS_BYTES, TAI64_EPOCH } from '../supervise/status.ts';
 import { parseReadiness, READINESS_FILE } from '../supervise/readiness.ts';
 
 declare const MY_INIT_VERSION: string;
 
 const POLL_MS = 420;
-/** What opening ./supervise/ok fails with when the service directory does not hold the live supervise/. */
-const NOT_ANSWERING = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'ENXIO']);
 const DEFAULT_WAIT_SECONDS = 7;
 
 /** What one pass over a service did: -1 failed (drop it), 0 not yet, 1 done. */
@@ -116,35 +115,12 @@ class Sv {
     }
   }
 
-  /**
-   * Opens the ok FIFO of the current directory's supervise/, choosing which:
-   * ./supervise, as runit's sv, unless it cannot answer and the runtime
-   * directory's supervise/ for this directory can (our supervisor keeps it
-   * there when the service directory cannot hold it: location.ts). Throws
-   * ./supervise's error, so that without a runtime one the words are runit's.
-   */
+  /** Opens the ok FIFO of the current directory's live supervise/ (see location.ts); throws as openSync. */
   private openOk(): number {
-    const flags = constants.O_WRONLY | constants.O_NONBLOCK;
-    this.supervise = 'supervise';
-    try {
-      return openSync('supervise/ok', flags);
-    } catch (error) {
-      const here = errorCode(error);
-      const elsewhere = here !== undefined && NOT_ANSWERING.has(here) ? runtimeSuperviseOfCwd() : null;
-      if (elsewhere === null) throw error;
-      try {
-        const fd = openSync(join(elsewhere, 'ok'), flags);
-        this.supervise = elsewhere;
-        return fd;
-      } catch (second) {
-        // Nothing here, and a supervisor that has ended there: that is the news.
-        if (here === 'ENOENT' && errorCode(second) === 'ENXIO') {
-          this.supervise = elsewhere;
-          throw second;
-        }
-        throw error;
-      }
-    }
+    const opened = openLiveOk();
+    this.supervise = opened.supervise;
+    if ('error' in opened) throw opened.error;
+    return opened.fd;
   }
 
   /** 1: read; 0: no runsv (said so); -1: could not tell (warned). */
@@ -310,34 +286,9 @@ class Sv {
     return 1;
   }
 
-  /**
-   * ./check in the service directory, with stdout closed: true when it is
-   * absent or exits 0. As runit's sv, a check killed by a signal, or one that
-   * cannot be run (said on stderr), counts as passing.
-   */
+  /** ./check of the current directory (see check-script.ts). */
   private checkScript(): boolean {
-    try {
-      statSync('check');
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return true;
-      writeStderr(`warning: unable to stat ${this.service}/check: ${errorText(error)}\n`);
-      return false;
-    }
-    // Loaded here: most runs of sv never run a check, and start-up matters.
-    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
-    // runit's sv closes stdout for ./check; a read-only descriptor fails writes the same way (EBADF).
-    const closedStdout = openSync('/dev/null', constants.O_RDONLY);
-    let result: ReturnType<typeof spawnSync>;
-    try {
-      result = spawnSync('./check', [], { stdio: ['inherit', closedStdout, 'inherit'] });
-    } finally {
-      closeSync(closedStdout);
-    }
-    if (result.error !== undefined) {
-      writeStderr(`warning: unable to run ${this.service}/check: ${errorText(result.error)}\n`);
-      return true;
-    }
-    return result.status === null || result.status === 0;
+    return passesCheck('.', this.service);
   }
 
   /** Whether each command of `acts` has taken effect; 1 prints `ok: STATUS`. */

@@ -105,6 +105,8 @@ export class Service {
   private killTimer: NodeJS.Timeout | null = null;
   /** The supervise/readiness file has been written (and must be removed if the service stops using it). */
   private readinessFileWritten = false;
+  /** For the status endpoint (src/health/): read only there, never acted on. */
+  readonly counters: ServiceCounters = { starts: 0, failures: 0, lastExit: null };
 
   private constructor(directory: string, context: ServiceContext, io: ServiceIo) {
     this.directory = directory;
@@ -219,6 +221,11 @@ export class Service {
     } catch {
       // None there: nothing to remove.
     }
+  }
+
+  /** What supervise/status says, for the status endpoint. */
+  get current(): Readonly<Status> {
+    return this.status;
   }
 
   /** A control byte from within (runsv's TERM is `x`), queued as one read from supervise/control. */
@@ -456,6 +463,7 @@ export class Service {
       return;
     }
     channel?.attach(child.pid);
+    this.counters.starts++;
     this.lastStartFailure.delete('./run');
     this.runPid = child.pid;
     this.mainPid = 0;
@@ -601,6 +609,9 @@ export class Service {
   private async runExited(exit: ExitStatus): Promise<void> {
     this.endRunExtras();
     this.setReadiness('unready');
+    this.counters.lastExit = exit;
+    // As `critical` counts them: an exit nobody asked for, not with 0.
+    if (this.status.want === 'up' && !this.status.gotTerm && exit.code !== 0) this.counters.failures++;
     this.countFailure(exit);
     this.watchdogFired = false;
     this.status = { ...this.status, pid: 0, gotTerm: false };
@@ -786,6 +797,14 @@ export class Service {
       if (code !== 'ENOENT') log.warn(`Warning: cannot update ${supervise}: ${code ?? error}`);
     }
   }
+}
+
+export interface ServiceCounters {
+  /** Runs of ./run started: restarts are all but the first. */
+  starts: number;
+  /** Exits of ./run that nobody asked for (want up, no TERM sent), other than with 0. */
+  failures: number;
+  lastExit: ExitStatus | null;
 }
 
 /** A directory that cannot be supervised; `runitMessage` is runsv's wording for it, after `fatal: `. */

@@ -228,6 +228,11 @@ export class Supervisor {
     this.refused.add(name);
   }
 
+  /** The services supervised now, by directory name: for the status endpoint, which only looks. */
+  list(): Array<[string, Unit]> {
+    return [...this.units];
+  }
+
   /** Resolves with the services not ready after `seconds` (none: all are). */
   async untilReady(seconds: number, stopRequested: () => boolean): Promise<string[]> {
     const deadline = monotonicMs() + seconds * 1000;

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { before, test } from 'node:test';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -199,12 +199,32 @@ test('the Kubernetes example runs under podman kube play and stops cleanly', { s
   const example = join(ROOT, 'examples', 'kubernetes');
   const built = await podman(['build', '-q', '--network', 'host', '-t', 'localhost/my_init-example:latest', example]);
   assert.equal(built.exitCode, 0, built.all);
-  const manifest = join(example, 'pod.yaml');
+  // The example as shipped, but with the greeter's readiness held back until the test says so.
+  const manifest = join(mkdtempSync(join(tmpdir(), 'my_init-kube-')), 'pod.yaml');
+  const shipped = readFileSync(join(example, 'pod.yaml'), 'utf8');
+  const holding = shipped.replace('          value: kubernetes\n', '          value: kubernetes\n        - name: GREETER_READY_AFTER\n          value: /tmp/go\n');
+  assert.notEqual(holding, shipped, 'pod.yaml sets GREETING');
+  writeFileSync(manifest, holding);
   const played = await podman(['kube', 'play', '--network', 'host', manifest]);
   assert.equal(played.exitCode, 0, played.all);
   try {
     const container = 'my-init-example-main';
     await waitFor(async () => ((await podman(['logs', container])).all.includes('[greeter] up, greeting kubernetes') ? true : null));
+    // The probe (podman runs the livenessProbe as the container's healthcheck): not ready while greeter's check fails...
+    // podman 4.3 makes an exec probe a CMD-SHELL test (`... || exit 1`): the command is ours either way.
+    const inspected = await podman(['inspect', container, '--format', '{{json .Config.Healthcheck.Test}}']);
+    const probe = JSON.parse(inspected.stdout) as string[];
+    assert.deepEqual(probe.slice(1, 3), ['/sbin/my_init', '--health'], inspected.all);
+    const before = await podman(['healthcheck', 'run', container]);
+    assert.notEqual(before.exitCode, 0, before.all);
+    const said = await podman(['exec', container, '/sbin/my_init', '--health']);
+    assert.equal(said.exitCode, 1, said.all);
+    assert.match(said.stdout, /^greeter: running \(pid \d+\) but not ready: \.\/check fails$/, said.all);
+    // ...and ready once it passes.
+    assert.equal((await podman(['exec', container, 'touch', '/tmp/go'])).exitCode, 0);
+    await waitFor(async () => ((await podman(['healthcheck', 'run', container])).exitCode === 0 ? true : null));
+    const after = await podman(['exec', container, '/sbin/my_init', '--health']);
+    assert.deepEqual([after.exitCode, after.stdout], [0, ''], after.all);
     // podman 4.3's `kube down` stops with a zero timeout (SIGKILL at once);
     // `pod stop` is the graceful stop the kubelet makes, within the grace period.
     const stopStarted = performance.now();
@@ -219,6 +239,7 @@ test('the Kubernetes example runs under podman kube play and stops cleanly', { s
     assert.equal((await podman(['inspect', container, '--format', '{{.State.ExitCode}}'])).stdout, '2');
   } finally {
     const down = await podman(['kube', 'down', manifest]);
+    rmSync(dirname(manifest), { recursive: true, force: true });
     assert.equal(down.exitCode, 0, down.all);
   }
 });
@@ -236,6 +257,8 @@ test("the Kubernetes example under the restricted profile (pod-restricted.yaml) 
     const inside = await podman(['exec', container, 'sh', '-c',
       'id -u; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/1/status | tr -s "\\t" " "; touch /etc/x 2>&1 | sed "s/.*: //"; sv status greeter | sed -E "s/[0-9]+/N/g"']);
     assert.equal(inside.stdout, '10001\nCapEff: 0000000000000000\nNoNewPrivs: 1\nSeccomp: 2\nRead-only file system\nrun: greeter: (pid N) Ns', inside.all);
+    // The probe as the kubelet runs it: same uid, supervise/ kept in the runtime directory, cron wanted down.
+    await waitFor(async () => ((await podman(['healthcheck', 'run', container])).exitCode === 0 ? true : null));
     const stopped = await podman(['pod', 'stop', '-t', '30', 'my-init-restricted']);
     assert.equal(stopped.exitCode, 0, stopped.all);
     const logs = (await podman(['logs', container])).all;
