@@ -451,3 +451,37 @@ test('on a bare debootstrapped base the executable needs libatomic1 and nothing 
   assert.equal(withIt.exitCode, 0, withIt.all);
   assert.equal(withIt.stdout, 'booted');
 });
+
+/**
+ * A real daemon from Debian that speaks sd_notify: haproxy, built with
+ * USE_SYSTEMD, sends READY=1 to NOTIFY_SOCKET once it has loaded its
+ * configuration. With a `notify` file its service is ready only then, as sv,
+ * `my_init --health` and SERVICES_READY_TIMEOUT see it.
+ */
+test('haproxy from Debian, as a notify service: ready at its own READY=1, for sv status, sv check and --health', { skip, timeout: 300_000 }, async () => {
+  const work = mkdtempSync(join(tmpdir(), 'my_init-notify-'));
+  const image = `localhost/my_init-haproxy-${process.pid}`;
+  try {
+    writeFileSync(join(work, 'Dockerfile'), `FROM ${IMAGE}
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends haproxy \\
+ && mkdir -p /etc/service/haproxy && touch /etc/service/haproxy/notify \\
+ && printf '#!/bin/sh\\nexec haproxy -Ws -db -f /etc/haproxy/ready.cfg\\n' > /etc/service/haproxy/run \\
+ && chmod +x /etc/service/haproxy/run \\
+ && printf 'defaults\\n  mode http\\n  timeout connect 1s\\n  timeout client 1s\\n  timeout server 1s\\nfrontend probe\\n  bind 127.0.0.1:18089\\n  http-request return status 200 content-type text/plain string ok\\n' > /etc/haproxy/ready.cfg
+`);
+    const built = await podman(['build', '-q', '--network', 'host', '-t', image, work]);
+    assert.equal(built.exitCode, 0, built.all);
+    // The main command runs once every service is ready (SERVICES_READY_TIMEOUT), so haproxy has said so.
+    const r = await run(['-e', 'SERVICES_READY_TIMEOUT=60', image, '/sbin/my_init', '--quiet', '--', 'sh', '-c',
+      'cat /etc/service/haproxy/supervise/readiness; sv status haproxy; sv -w 5 check haproxy; /sbin/my_init --health && echo healthy']);
+    assert.equal(r.exitCode, 0, r.all);
+    const lines = r.stdout.split('\n');
+    assert.equal(lines[0], 'ready', r.all);
+    assert.match(lines[1] ?? '', /^run: haproxy: \(pid \d+\) \d+s, ready$/, r.all);
+    assert.match(lines[2] ?? '', /^ok: run: haproxy: \(pid \d+\) \d+s, ready$/, r.all);
+    assert.equal(lines[3], 'healthy', r.all);
+  } finally {
+    await podman(['rmi', '-f', image]);
+    rmSync(work, { recursive: true, force: true });
+  }
+});
