@@ -40,6 +40,11 @@ function services(count: number, body: string): Record<string, string> {
   return files;
 }
 
+/** The services, the first of them made a `notify` service that says READY=1 as it starts. */
+function withNotifyService(files: Record<string, string>): Record<string, string> {
+  return { ...files, 'etc/service/svc1/notify': '', 'etc/service/svc1/run': '#!/bin/sh\nsystemd-notify --ready\nexec sleep 100000\n' };
+}
+
 /** Starts an init as PID 1 in the background; resolves with its host pid (once it runs `marker`) and a wait for its end. */
 async function startPid1(argv: string[], marker: string) {
   const child = spawn('unshare', [...UNSHARE, ...argv], { stdio: ['ignore', 'ignore', 'ignore'] });
@@ -227,13 +232,24 @@ async function main(): Promise<void> {
   const tini = await idleInit([...PEERS.tini, 'sleep', '100000'], 'tini');
   const dumb = await idleInit([...PEERS['dumb-init'], 'sleep', '100000'], 'dumb-init');
   const served = await idleInit([SANDBOX, idle.scratch, idle.dir, 'env', `MY_INIT_STATUS_ADDR=127.0.0.1:${STATUS_PORT}`, BINARY], 'my_init');
+  // The same 10 services, one of them telling its readiness by sd_notify (its own socket in PID 1).
+  const notifying = fixture(withNotifyService(services(10, 'exec sleep 100000')));
+  const notified = await idleInit([SANDBOX, notifying.scratch, notifying.dir, BINARY], 'my_init');
+  // Boot to exit with them (`my_init -- true`: boot, the services up, the command, the stop), without and with it.
+  const [plainBoot, notifyBoot] = interleaved([
+    asPid1([SANDBOX, idle.scratch, idle.dir, BINARY, '--quiet', '--']),
+    asPid1([SANDBOX, notifying.scratch, notifying.dir, BINARY, '--quiet', '--']),
+  ], process.env, 15) as [number, number];
   rmSync(idle.scratch, { recursive: true, force: true });
+  rmSync(notifying.scratch, { recursive: true, force: true });
   row('RSS idle, MB (my_init: 10 services; peers: 1 child)', ours.rss.toFixed(1), ratio(ours.rss, tini.rss), ratio(ours.rss, dumb.rss));
   row('anonymous RSS idle, MB', ours.anon.toFixed(1), ratio(ours.anon, tini.anon), ratio(ours.anon, dumb.anon));
   const idleCpu = (r: { ticks: number; ms: number }) => `${r.ticks} (${r.ms.toFixed(2)} ms)`;
   row(`CPU ticks of PID 1 over ${IDLE_SECONDS} s idle, right after (CPU time)`, idleCpu(ours.firstWindow), idleCpu(tini.firstWindow), idleCpu(dumb.firstWindow));
   row(`  the next ${IDLE_SECONDS} s`, idleCpu(ours.steady), idleCpu(tini.steady), idleCpu(dumb.steady));
   row(`  the same with MY_INIT_STATUS_ADDR set (nobody asking), next ${IDLE_SECONDS} s; anonymous RSS, MB`, `${idleCpu(served.steady)}; ${served.anon.toFixed(1)}`);
+  row(`  the same with one of the 10 a \`notify\` service (ready by sd_notify), next ${IDLE_SECONDS} s; anonymous RSS, MB`, `${idleCpu(notified.steady)}; ${notified.anon.toFixed(1)}`);
+  row('`my_init -- true` with the 10 services (boot to exit), ms (median of 15); with one a `notify` service', `${plainBoot.toFixed(1)}; ${notifyBoot.toFixed(1)}`);
 
   // my_init --health as a probe runs it: in PID 1's mounts (nsenter), 10 services running; the floor the same way.
   const probed = fixture(services(10, 'exec sleep 100000'));
