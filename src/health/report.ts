@@ -1,7 +1,6 @@
 // What the status endpoint says about each service, gathered from the
-// supervisor inside PID 1. Readiness goes through one function, so that a
-// richer source (wt-ready's sd_notify / notification-fd) replaces
-// Service.isReady() here alone.
+// supervisor inside PID 1. Readiness is the Service's own (sd_notify,
+// notification-fd, ./check or running), through one function.
 import type { ExitStatus } from '../children.ts';
 import type { Service } from '../supervise/service.ts';
 import type { State } from '../supervise/status.ts';
@@ -11,8 +10,12 @@ import { problemOf } from './verdict.ts';
 /** Asked only of a service that runs and is wanted up. */
 export type LiveReadiness = (service: Service) => Promise<Readiness>;
 
-export const serviceIsReady: LiveReadiness = async (service) =>
-  (await service.isReady()) ? READY : { ready: false, why: './check fails' };
+export const serviceIsReady: LiveReadiness = async (service) => {
+  if (await service.isReady()) return READY;
+  if (service.readinessMechanism === 'check') return { ready: false, why: './check fails' };
+  const status = service.statusMessage;
+  return { ready: false, why: status === null ? `it is ${service.readiness}` : `it is ${service.readiness} (${status})` };
+};
 
 export interface ServiceReport {
   name: string;

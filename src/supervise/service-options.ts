@@ -82,7 +82,7 @@ export class ServiceOptions {
   }
 }
 
-function exists(path: string): boolean {
+export function exists(path: string): boolean {
   try {
     statSync(path);
     return true;

@@ -19,7 +19,7 @@ import { encodeStatus, renderPid, renderStat, type Status } from './status.ts';
 import type { NotifyMessage } from './notify-message.ts';
 import { type NotifySocket, openNotifySocket, sessionOf } from './notify-socket.ts';
 import { READINESS_FILE, type Readiness, type ReadinessMechanism, renderReadiness } from './readiness.ts';
-import { ServiceOptions } from './service-options.ts';
+import { exists, ServiceOptions } from './service-options.ts';
 
 export interface ServiceContext {
   readonly children: Children;
@@ -851,11 +851,3 @@ function replaceFile(path: string, content: string | Uint8Array): void {
   renameSync(temp, path);
 }
 
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
