@@ -96,6 +96,16 @@ static char *dup_string(napi_env env, napi_value value) {
   return text;
 }
 
+/* The first argument as a malloc'd C string (the caller frees it); NULL, with a TypeError thrown, when it is not one. */
+static char *string_argument(napi_env env, napi_callback_info info, const char *usage) {
+  size_t argc = 1;
+  napi_value args[1];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  char *text = argc == 1 ? dup_string(env, args[0]) : NULL;
+  if (text == NULL) throw_type(env, usage);
+  return text;
+}
+
 /* A JS array of strings as a NULL-terminated vector; NULL on a bad element. */
 static char **dup_string_array(napi_env env, napi_value array) {
   uint32_t count;
@@ -351,11 +361,8 @@ static napi_value js_realtime_signals(napi_env env, napi_callback_info info) {
  * node-MainThread). process.title would also rewrite the command line.
  */
 static napi_value js_set_process_name(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value args[1];
-  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  char *name = argc == 1 ? dup_string(env, args[0]) : NULL;
-  if (name == NULL) return throw_type(env, "setProcessName: expected a name");
+  char *name = string_argument(env, info, "setProcessName: expected a name");
+  if (name == NULL) return NULL;
   int rc = prctl(PR_SET_NAME, name, 0, 0, 0);
   int err = errno;
   free(name);
@@ -531,11 +538,8 @@ static napi_value js_setsid(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_chroot(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value args[1];
-  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  char *path = argc == 1 ? dup_string(env, args[0]) : NULL;
-  if (path == NULL) return throw_type(env, "chroot: expected a path");
+  char *path = string_argument(env, info, "chroot: expected a path");
+  if (path == NULL) return NULL;
   int rc = chroot(path);
   int err = errno;
   free(path);
@@ -799,11 +803,8 @@ static napi_value js_socketpair(napi_env env, napi_callback_info info) {
 
 /* memfd_create(name) -> fd, close-on-exec: an executable that needs no file system. */
 static napi_value js_memfd_create(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value args[1];
-  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  char *name = argc == 1 ? dup_string(env, args[0]) : NULL;
-  if (name == NULL) return throw_type(env, "memfdCreate: expected a name");
+  char *name = string_argument(env, info, "memfdCreate: expected a name");
+  if (name == NULL) return NULL;
   int fd = memfd_create(name, MFD_CLOEXEC);
   int err = errno;
   free(name);
