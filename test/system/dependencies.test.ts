@@ -4,19 +4,9 @@
 // by how long anything took.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cleanUp, type FileSpec, PRELUDE, runInit, type RunOptions, type RunResult, script } from './harness.ts';
+import { cleanUp, type FileSpec, runInit, type RunOptions, type RunResult, script, withMain } from './harness.ts';
 
-const MAIN = '/etc/test-main';
 const EVENTS = '/etc/events';
-
-function withMain(body: string, options: Omit<RunOptions, 'args'> = {}): RunOptions {
-  return {
-    ...options,
-    args: ['--quiet', '--', MAIN],
-    env: { SVDIR: '/etc/service', ...options.env },
-    files: { ...options.files, [MAIN]: script(PRELUDE + body) },
-  };
-}
 
 /**
  * A service that is ready a while after it starts (its check passes once

@@ -120,6 +120,23 @@ export interface RunningInit {
   output(): string;
 }
 
+/** Where withMain puts a test's main command. */
+export const MAIN = '/etc/test-main';
+
+/**
+ * Runs my_init --quiet with the given shell script (after PRELUDE) as its main command, kept
+ * in a file so that the command line my_init prints cannot be mistaken for output, and
+ * SVDIR=/etc/service, so that `sv status NAME` works with bare names.
+ */
+export function withMain(body: string, options: Omit<RunOptions, 'args'> = {}): RunOptions {
+  return {
+    ...options,
+    args: ['--quiet', '--', MAIN],
+    env: { SVDIR: '/etc/service', ...options.env },
+    files: { ...options.files, [MAIN]: script(PRELUDE + body) },
+  };
+}
+
 /** Only these are overlays in the sandbox: a fixture anywhere else would land on the machine. */
 const SANDBOXED = ['/etc/', '/usr/sbin/'];
 

@@ -6,10 +6,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BINARY, PRELUDE, runAndClean, scaled, script, type FileSpec, type RunningInit } from './harness.ts';
+import { BINARY, MAIN, PRELUDE, runAndClean, scaled, script, type FileSpec, type RunningInit } from './harness.ts';
 import { parsePrometheusText } from './prometheus-text.ts';
 
-const MAIN = '/etc/test-main';
 /** The executable under the name probes call it by. */
 const MY_INIT_LINK: Record<string, FileSpec> = { '/usr/sbin/my_init': { symlink: BINARY } };
 

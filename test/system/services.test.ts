@@ -3,23 +3,7 @@
 // throttle and backoff, loggers, new and hidden service directories, shutdown.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cleanUp, type FileSpec, PRELUDE, runAndClean, runInit, type RunOptions, script } from './harness.ts';
-
-const MAIN = '/etc/test-main';
-
-/**
- * Runs my_init --quiet with the given shell script as its main command (kept in a file,
- * so that the command line printed by my_init cannot be mistaken for output) and
- * SVDIR=/etc/service, so that `sv status NAME` works with bare names.
- */
-function withMain(body: string, options: Omit<RunOptions, 'args'> = {}): RunOptions {
-  return {
-    ...options,
-    args: ['--quiet', '--', MAIN],
-    env: { SVDIR: '/etc/service', ...options.env },
-    files: { ...options.files, [MAIN]: script(PRELUDE + body) },
-  };
-}
+import { cleanUp, type FileSpec, runAndClean, runInit, script, withMain } from './harness.ts';
 
 /** The one match of a pattern's first group, as a number. */
 function numberIn(text: string, pattern: RegExp): number {
