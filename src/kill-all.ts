@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Children } from './children.ts';
 import * as log from './log.ts';
+import { statFields } from './proc-stat.ts';
 import { delay, monotonicMs } from './waiting.ts';
 
 function descendants(children: Children): number[] {
@@ -38,8 +39,7 @@ function signalEveryone(children: Children, signal: NodeJS.Signals): void {
 
 function isZombie(pid: number): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+    return statFields(pid)[0] === 'Z';
   } catch {
     return true; // Gone already.
   }

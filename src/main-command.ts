@@ -2,16 +2,14 @@
 // made the terminal's foreground group when my_init holds the terminal, so that
 // `docker run -it IMAGE my_init -- bash -l` has job control and Ctrl-C reaches
 // bash instead of the init.
-import { readFileSync } from 'node:fs';
 import { exitCodeForSpawnError, exitCodeOf, signalName, SpawnError } from './children.ts';
 import * as log from './log.ts';
 import type { Native } from './native.ts';
+import { statFields } from './proc-stat.ts';
 import { type Context, waitForChild } from './waiting.ts';
 
 function ownProcessGroup(): number {
-  // Fields after the command name, which may itself contain spaces and ')'.
-  const stat = readFileSync('/proc/self/stat', 'latin1');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  return Number(statFields('self')[2]);
 }
 
 /** fd 0 when it is a terminal whose foreground group is ours (no terminal: no foreground group). */

@@ -2,7 +2,7 @@
 // `watchdog`), made only then, so an image without those files pays nothing.
 // The address tells which service a datagram is for; the pid the kernel vouches
 // for (SCM_CREDENTIALS) tells whether its sender may speak for that service.
-import { readFileSync } from 'node:fs';
+import { statFields } from '../proc-stat.ts';
 import * as log from '../log.ts';
 import type { Native } from '../native.ts';
 import { type NotifyMessage, parseNotifyMessage } from './notify-message.ts';
@@ -47,10 +47,7 @@ export function openNotifySocket(native: Native | null, receiver: NotifyReceiver
 /** The session id from /proc/PID/stat; null when the process is gone. */
 export function sessionOf(pid: number): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // After the command name in parentheses (which may itself hold ')'): state ppid pgrp session.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const session = Number(fields[3]);
+    const session = Number(statFields(pid)[3]);
     return Number.isInteger(session) ? session : null;
   } catch {
     return null;
