@@ -275,6 +275,8 @@ echo "added-at $(date +%s.%N)"
 mv /etc/service/.late-tmp /etc/service/late
 wait_for '[ -s /etc/service/late/started-at ]' 5
 echo "started-at $(cat /etc/service/late/started-at)"
+# run may be under way before PID 1 has written its status: wait for that, not for a moment.
+wait_for 'sv status late | grep -q "^run: "' 5
 sv status late
 `, { files: { '/etc/service': { directory: true } } }),
   );
