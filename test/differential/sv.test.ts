@@ -2,7 +2,7 @@
 // service directories: every command word, -v and -w, several services,
 // relative, absolute and ./ names, missing and stale supervise/, and the LSB
 // mode of an init.d link.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { assertSameAsRunit, type Case } from './harness.ts';
@@ -47,8 +47,13 @@ const SERVICES: Record<string, (dir: string) => void> = {
   },
   /** Ignores HUP: reload leaves it running. */
   deaf: (dir) => {
-    makeService(join(dir, 'deaf'), 'trap "" HUP; exec sleep 1000');
+    // `trapped` says the trap is set: a HUP before it (a busy machine) would end the run on one side only.
+    makeService(join(dir, 'deaf'), 'trap "" HUP; : > trapped; exec sleep 1000');
     startRunsv(dir, 'deaf');
+    for (let waited = 0; !existsSync(join(dir, 'deaf', 'trapped')); waited += 10) {
+      if (waited > 5000) throw new Error(`${join(dir, 'deaf', 'run')} did not set its trap`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
   },
   finishing: (dir) => {
     makeService(join(dir, 'finishing'), 'exec sleep 1000', { files: { finish: '' } });
