@@ -84,13 +84,27 @@ JSON
 
 # One bundle per program (src/programs/*.ts), each an asset with its code
 # cache, and entry.ts, which picks one, as the executable's main script.
+#   bundle FORMAT ESBUILD_ARGS...
 bundle() {
-  esbuild "$@" --bundle --platform=node --format=cjs --target=node26 \
+  local format=$1
+  shift
+  esbuild "$@" --bundle --platform=node --format="$format" --target=node26 \
     --define:MY_INIT_VERSION="\"$version\"" --legal-comments=none --minify-syntax --log-level=warning
 }
-rm -rf dist/programs
-bundle src/programs/*.ts --outdir=dist/programs --out-extension:.js=.cjs
-bundle src/entry.ts --outfile=dist/my_init.cjs
+rm -rf dist/programs dist/split
+programs=()
+for program in src/programs/*.ts; do [ "$program" = src/programs/my_init.ts ] || programs+=("$program"); done
+bundle cjs "${programs[@]}" --outdir=dist/programs --out-extension:.js=.cjs
+# my_init in parts, split where it imports the supervisor and the status endpoint, so
+# that a one-shot (`my_init -- COMMAND`) reads only its own: esbuild splits only ES
+# modules, and each part is then made CommonJS, which src/load-program.ts runs.
+bundle esm my_init=src/programs/my_init.ts my_init.supervisor=src/supervise/supervisor.ts \
+  my_init.endpoint=src/health/endpoint.ts --splitting --outdir=dist/split --chunk-names=my_init.shared-[hash]
+# (A part's import() must become a require, which load-program.ts answers: a real
+# import() in a vm.Script has no loader to go to.)
+esbuild dist/split/*.js --format=cjs --platform=node --target=node26 --log-level=warning \
+  --supported:dynamic-import=false --outdir=dist/programs --out-extension:.js=.cjs
+bundle cjs src/entry.ts --outfile=dist/my_init.cjs
 
 if [ ${#arm64_missing[@]} -eq 0 ]; then
   arm64_node=$(bash scripts/node-arm64.sh)

@@ -2,19 +2,14 @@
 // write a temporary file beside it, give it the old file's mode, owner and
 // group (the image makes the dumps 0640 root:docker_env), then rename.
 import {
-  closeSync, fchmodSync, fchownSync, lstatSync, openSync, realpathSync, renameSync, statSync,
+  closeSync, fchmodSync, fchownSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, statSync,
   unlinkSync, writeSync, type Stats,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TEMP_PREFIX } from './container-env.ts';
 
 function statOrNull(path: string): Stats | null {
-  try {
-    return statSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  return statSync(path, { throwIfNoEntry: false }) ?? null;
 }
 
 /** Linux's longest file name, in bytes. */
@@ -46,18 +41,36 @@ export class WriteError extends Error {
   }
 }
 
+export interface WriteOptions {
+  /** The caller has just seen that no file (nor link) of that name exists: none to look at. */
+  absent?: boolean;
+  /** Leave a regular file that holds these bytes already as it is (its time and inode too). */
+  unlessSame?: boolean;
+}
+
+/** Whether the regular file `path` (whose stat is `stats`) holds exactly `bytes`. */
+function holds(path: string, stats: Stats, bytes: Uint8Array): boolean {
+  if (!stats.isFile() || stats.size !== bytes.length) return false;
+  try {
+    return readFileSync(path).equals(bytes);
+  } catch {
+    return false; // Unreadable: writing it says why, if it fails.
+  }
+}
+
 /** Throws a WriteError naming the file and the reason. */
-export function writeFileAtomic(path: string, content: string | Uint8Array): void {
+export function writeFileAtomic(path: string, content: string | Uint8Array, { absent = false, unlessSame = false }: WriteOptions = {}): void {
   let target = path;
   let temp: string | null = null;
   let fd: number | null = null;
   try {
     // Replace what a symlink points to, not the link (the reference wrote through it).
-    if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) target = realpathSync(path);
-    const existing = statOrNull(target);
+    if (!absent && lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) target = realpathSync(path);
+    const existing = absent ? null : statOrNull(target);
+    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+    if (unlessSame && existing !== null && holds(target, existing, bytes)) return;
     temp = join(dirname(target), temporaryName(basename(target)));
     fd = openSync(temp, 'w', existing ? existing.mode & 0o7777 : 0o666);
-    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
     for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
     if (existing) {
       try {

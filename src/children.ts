@@ -134,7 +134,8 @@ export function resolveExecutable(name: string, path: string | undefined, cwd?: 
   for (const directory of (path ?? DEFAULT_PATH).split(':')) {
     const candidate = cwd === undefined ? join(directory === '' ? '.' : directory, name) : resolvePath(cwd, directory, name);
     try {
-      if (!statSync(candidate).isFile()) continue;
+      // Most directories of PATH do not have it: no exception (and its stack) for each.
+      if (!statSync(candidate, { throwIfNoEntry: false })?.isFile()) continue;
       accessSync(candidate, constants.X_OK);
       return candidate;
     } catch (error) {
@@ -197,8 +198,7 @@ export class Children {
     }
     const exited = new Promise<ExitStatus>((resolve) => this.waiting.set(pid, resolve));
     this.sweep.ref();
-    // The child may have exited before we started waiting for it.
-    this.wake();
+    // No pass now: were it gone already, its SIGCHLD (our handler was in place first) brings one.
     return { pid, exited };
   }
 

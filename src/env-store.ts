@@ -3,7 +3,7 @@
 // does not exist, all of this does nothing, as in the reference.
 import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { basename, join } from 'node:path';
-import { writeFileAtomic, WriteError } from './atomic-file.ts';
+import { writeFileAtomic, WriteError, type WriteOptions } from './atomic-file.ts';
 import {
   compareNames, decodeValue, invalidNameReason, isStorableName, PER_USER_NAMES, renderJsonDump, renderShellDump,
 } from './container-env.ts';
@@ -131,15 +131,18 @@ export class EnvStore {
   writeVariableFiles(env: ReadonlyMap<string, string>): void {
     if (!this.active) return;
     const failed = new Map<string, WriteError[]>();
+    // One listing says which files exist: a container's first boot has none of them, nothing to compare.
+    const existing = this.listNames(this.paths.directory);
     for (const [name, value] of env) {
       if (PER_USER_NAMES.has(name) || !isStorableName(name)) continue;
       const path = join(this.paths.directory, name);
       const wanted = Buffer.from(value);
       // Missing, or not a file or unreadable (which writing will report).
-      const read = readVariableFile(path);
+      const absent = existing !== null && !existing.has(name);
+      const read = absent ? 'ENOENT' : readVariableFile(path);
       const current = typeof read === 'string' ? null : read;
       if (current !== null && current.equals(wanted)) continue;
-      const problem = this.write(path, wanted);
+      const problem = this.write(path, wanted, { absent });
       if (problem === null) continue;
       this.unsaved.set(name, { value, file: current });
       if (problem instanceof WriteError) failed.set(problem.reason, [...(failed.get(problem.reason) ?? []), problem]);
@@ -155,10 +158,11 @@ export class EnvStore {
     }
   }
 
+  /** Each dump is left as it is when it holds the text already: after a startup script that changed nothing, say. */
   writeDumps(env: ReadonlyMap<string, string>): void {
     if (!this.active) return;
     for (const [path, content] of [[this.paths.shellDump, renderShellDump(env)], [this.paths.jsonDump, renderJsonDump(env)]] as const) {
-      const problem = this.write(path, content);
+      const problem = this.write(path, content, { unlessSame: true });
       if (problem !== null && problem !== 'not-writable') this.warnOnce(`Warning: ${problem.message}; continuing without it.`);
     }
   }
@@ -202,11 +206,20 @@ export class EnvStore {
     return variables;
   }
 
+  /** The names in `directory`, or null when it cannot be listed (then each file is looked at). */
+  private listNames(directory: string): Set<string> | null {
+    try {
+      return new Set(readdirSync(directory));
+    } catch {
+      return null;
+    }
+  }
+
   /** A file that cannot be written is worth a warning (said by the caller), not a failed boot; null when written. */
-  private write(path: string, content: string | Uint8Array): WriteError | 'not-writable' | null {
+  private write(path: string, content: string | Uint8Array, how: WriteOptions): WriteError | 'not-writable' | null {
     if (!this.writable) return 'not-writable'; // Said once, where the placement was chosen.
     try {
-      writeFileAtomic(path, content);
+      writeFileAtomic(path, content, how);
       return null;
     } catch (error) {
       return error as WriteError; // writeFileAtomic throws nothing else.

@@ -2,7 +2,7 @@
 // are not all gone after KILL_ALL_PROCESSES_TIMEOUT. As PID 1 that is kill(-1),
 // as in the reference. Anywhere else kill(-1) would hit every process of the
 // user (for root: the machine), so only our own descendants are signalled.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Children } from './children.ts';
 import * as log from './log.ts';
 import { statFields } from './proc-stat.ts';
@@ -62,8 +62,25 @@ async function allGone(children: Children, seconds: number): Promise<boolean> {
   }
 }
 
+/**
+ * Whether any process but us may be left: a one-shot's usual end has none, and
+ * one look tells (as PID 1, our namespace's /proc lists every process in it;
+ * otherwise every process left is a descendant, so first a child of ours: we
+ * are their subreaper). A /proc of another namespace, or none, cannot tell.
+ */
+function anyoneElse(children: Children): boolean {
+  if (process.pid !== 1) return children.list().length > 0;
+  try {
+    if (readlinkSync('/proc/self') !== '1') return true;
+    return readdirSync('/proc').some((name) => name !== '1' && /^[0-9]+$/.test(name));
+  } catch {
+    return true;
+  }
+}
+
 export async function killAllProcesses(children: Children, timeoutSeconds: number): Promise<void> {
   log.info('Killing all processes...');
+  if (!anyoneElse(children)) return;
   signalEveryone(children, 'SIGTERM');
   signalEveryone(children, 'SIGCONT'); // A stopped process could not act on SIGTERM.
   if (await allGone(children, timeoutSeconds)) return;

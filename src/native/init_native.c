@@ -6,14 +6,19 @@
  * controlling terminal: `my_init -- bash -l` would lose job control. Creating
  * every child here also means one reaper owns every exit status.
  *
- * Everything the child does between fork() and execve() is async-signal-safe:
- * the parent prepares all memory beforehand.
+ * The child is started as vfork() does (clone with CLONE_VM|CLONE_VFORK): a
+ * fork() of this process copies the page tables of a hundred megabytes of
+ * Node, and execve then throws the copy away, which cost every spawn more
+ * than a millisecond. Sharing our memory until its execve, the child touches
+ * nothing but its own stack and one int of `struct spawn_request`, and calls
+ * only async-signal-safe functions; the parent prepares all memory beforehand.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <sched.h>
 #include <signal.h>  /* sigprocmask: per-thread on Linux, and GLIBC_2.2.5 where pthread_sigmask is 2.32 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,52 +136,66 @@ static void free_vector(char **vector) {
   free(vector);
 }
 
-static void child_fail(int report_fd, int err) {
-  ssize_t ignored = write(report_fd, &err, sizeof err);
-  (void)ignored;
+/* What the child needs, prepared by the parent; `error` is the child's answer (0: it exec'd). */
+struct spawn_request {
+  const char *file;
+  char **argv;
+  char **envp;
+  const char *cwd;
+  const int *fds;
+  int fd_count;
+  int group_mode;
+  int tty_fd;
+  int error;
+};
+
+/* The child's stack: it runs until its execve, on its own stack, while the parent waits. */
+#define CHILD_STACK_BYTES (64 * 1024)
+
+/* Ends a child that could not exec: its errno is in the shared request (the memory is the parent's). */
+static int child_fail(struct spawn_request *request, int err) {
+  request->error = err;
   _exit(127);
 }
 
-/* Runs in the forked child; never returns. Signals are blocked on entry. */
-static void child_exec(const char *file, char **argv, char **envp, const char *cwd,
-                       const int *fds, int fd_count, int group_mode, int tty_fd,
-                       int report_fd) {
-  /* Keep the error report pipe clear of the fds about to be installed. */
-  int high_report = fcntl(report_fd, F_DUPFD_CLOEXEC, MAX_FDS + 3);
-  if (high_report >= 0) report_fd = high_report;
+/* Runs in the child, in our memory, until execve; never returns. Signals are blocked on entry. */
+static int child_exec(void *argument) {
+  struct spawn_request *request = argument;
+  /* Not our handlers (their table is the child's own copy: no CLONE_SIGHAND). */
   struct sigaction dfl;
   memset(&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, NULL);
 
-  if (group_mode == GROUP_NEW && setpgid(0, 0) < 0) child_fail(report_fd, errno);
-  if (group_mode == GROUP_NEW_SESSION && setsid() < 0) child_fail(report_fd, errno);
+  if (request->group_mode == GROUP_NEW && setpgid(0, 0) < 0) return child_fail(request, errno);
+  if (request->group_mode == GROUP_NEW_SESSION && setsid() < 0) return child_fail(request, errno);
   /* SIGTTOU is still blocked, so a background group may take the terminal. */
-  if (tty_fd >= 0 && tcsetpgrp(tty_fd, getpid()) < 0) child_fail(report_fd, errno);
-  if (cwd != NULL && chdir(cwd) < 0) child_fail(report_fd, errno);
+  if (request->tty_fd >= 0 && tcsetpgrp(request->tty_fd, getpid()) < 0) return child_fail(request, errno);
+  if (request->cwd != NULL && chdir(request->cwd) < 0) return child_fail(request, errno);
 
-  /* Move every source fd out of the way first, so no dup2 clobbers a later source. */
+  /* Move every source fd out of the way first, so no dup2 clobbers a later source (the fd table is the child's own). */
   int moved[MAX_FDS];
-  for (int i = 0; i < fd_count; i++) {
-    moved[i] = fds[i] < 0 ? -1 : fcntl(fds[i], F_DUPFD_CLOEXEC, MAX_FDS + 3);
-    if (fds[i] >= 0 && moved[i] < 0) child_fail(report_fd, errno);
+  for (int i = 0; i < request->fd_count; i++) {
+    int fd = request->fds[i];
+    moved[i] = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, MAX_FDS + 3);
+    if (fd >= 0 && moved[i] < 0) return child_fail(request, errno);
   }
-  for (int i = 0; i < fd_count; i++) {
+  for (int i = 0; i < request->fd_count; i++) {
     if (moved[i] < 0) {
       close(i);
     } else if (dup2(moved[i], i) < 0) {
-      child_fail(report_fd, errno);
+      return child_fail(request, errno);
     }
   }
   /* Whatever else the parent had open stays out of the child (Linux >= 5.11;
      older kernels rely on libuv opening everything close-on-exec). */
-  syscall(SYS_close_range, (unsigned)fd_count, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+  syscall(SYS_close_range, (unsigned)request->fd_count, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
 
   sigset_t empty;
   sigemptyset(&empty);
   sigprocmask(SIG_SETMASK, &empty, NULL);
-  execve(file, argv, envp);
-  child_fail(report_fd, errno);
+  execve(request->file, request->argv, request->envp);
+  return child_fail(request, errno);
 }
 
 /*
@@ -191,6 +210,8 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, args, NULL, NULL);
   if (argc < 7) return throw_type(env, "spawn: expected 7 arguments");
 
+  struct spawn_request request = {0};
+  int fds[MAX_FDS];
   char *file = dup_string(env, args[0]);
   char **argv = dup_string_array(env, args[1]);
   char **envp = dup_string_array(env, args[2]);
@@ -199,7 +220,6 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   napi_typeof(env, args[3], &cwd_type);
   if (cwd_type == napi_string) cwd = dup_string(env, args[3]);
 
-  int fds[MAX_FDS];
   uint32_t fd_count = 0;
   napi_get_array_length(env, args[4], &fd_count);
   int32_t group_mode = GROUP_INHERIT;
@@ -208,6 +228,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   napi_get_value_int32(env, args[6], &tty_fd);
 
   napi_value result = NULL;
+  void *stack = MAP_FAILED;
   if (file == NULL || argv == NULL || envp == NULL || (cwd_type == napi_string && cwd == NULL) ||
       fd_count > MAX_FDS) {
     throw_type(env, "spawn: bad file, argv, envp, cwd or fds");
@@ -221,45 +242,35 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
       goto out;
     }
   }
+  request = (struct spawn_request){file, argv, envp, cwd, fds, (int)fd_count, group_mode, tty_fd, 0};
 
-  int report[2];
-  if (pipe2(report, O_CLOEXEC) < 0) {
-    throw_errno(env, errno, "pipe2");
+  stack = mmap(NULL, CHILD_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) {
+    throw_errno(env, errno, "mmap");
     goto out;
   }
   sigset_t all, previous;
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &previous);
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(report[0]);
-    child_exec(file, argv, envp, cwd, fds, (int)fd_count, group_mode, tty_fd, report[1]);
-  }
-  int fork_errno = errno;
+  /* Returns once the child has exec'd or exited: CLONE_VFORK holds us until then. */
+  pid_t pid = clone(child_exec, (char *)stack + CHILD_STACK_BYTES, CLONE_VM | CLONE_VFORK | SIGCHLD, &request);
+  int clone_errno = errno;
   sigprocmask(SIG_SETMASK, &previous, NULL);
-  close(report[1]);
   if (pid < 0) {
-    close(report[0]);
-    throw_errno(env, fork_errno, "fork");
+    throw_errno(env, clone_errno, "fork");
     goto out;
   }
-
-  int child_errno = 0;
-  ssize_t got;
-  do {
-    got = read(report[0], &child_errno, sizeof child_errno);
-  } while (got < 0 && errno == EINTR);
-  close(report[0]);
-  if (got == sizeof child_errno) {
+  if (request.error != 0) {
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    throw_errno(env, child_errno, "execve");
+    throw_errno(env, request.error, "execve");
     goto out;
   }
   napi_create_int32(env, pid, &result);
 
 out:
+  if (stack != MAP_FAILED) munmap(stack, CHILD_STACK_BYTES);
   free(file);
   free(cwd);
   free_vector(argv);

@@ -162,11 +162,11 @@ async function bootRunAndShutDown(
   if (context.signals.stopRequested) return EXIT_ABORTED;
 
   // Run: the services, and the main command or (without one) until stopped.
-  const supervisor = options.skipRunit ? null : startServices(env, context, native, runtime);
+  const supervisor = options.skipRunit ? null : await startServices(env, context, native, runtime);
   // Loaded only when asked for: without MY_INIT_STATUS_ADDR nothing of it (nor node:http) is evaluated.
   const statusServer = statusAddress === null
     ? null
-    : (require('../health/endpoint.ts') as typeof import('../health/endpoint.ts')).startStatusEndpoint(statusAddress, supervisor, context.children);
+    : (await import('../health/endpoint.ts')).startStatusEndpoint(statusAddress, supervisor, context.children);
   releaseBootMemorySoon(native);
   let exitCode: number;
   const notReady = supervisor ? await waitUntilReady(supervisor, context) : [];
@@ -202,15 +202,15 @@ async function bootRunAndShutDown(
  * keeps its messages. Without the native helper (no flock, FIFOs or pipes)
  * services cannot be supervised.
  */
-function startServices(env: ReadonlyMap<string, string>, context: Context, native: Native | null, runtime: RuntimeDirectory): Supervisor | null {
+async function startServices(env: ReadonlyMap<string, string>, context: Context, native: Native | null, runtime: RuntimeDirectory): Promise<Supervisor | null> {
   log.info('Booting runit daemon...');
   if (native === null) {
     log.warn('Warning: services cannot be supervised without the native helper; /etc/service is not started.');
     return null;
   }
   const { settings } = context;
-  // Loaded here, not at start: with --skip-runit or a plain `my_init -- CMD` start-up does not pay for chokidar.
-  const { Supervisor } = require('../supervise/supervisor.ts') as typeof import('../supervise/supervisor.ts');
+  // A part of its own (scripts/build.sh splits the bundle here): a one-shot's start-up does not read it.
+  const { Supervisor } = await import('../supervise/supervisor.ts');
   const supervisor = new Supervisor(SERVICE_DIRECTORY, {
     children: context.children,
     native,
