@@ -109,18 +109,27 @@ export class EnvStore {
    * After a startup script: the directory decides (a script may add, change or
    * delete variables), except for variables it can never hold, such as HOME,
    * which keep their values from `start`. The reference lost those.
+   * Variables keep their order in `previous` and new ones come after, as in
+   * the reference's os.environ: a script that changed nothing leaves the dumps
+   * as they were, byte for byte.
    */
-  reload(start: ReadonlyMap<string, string>): Map<string, string> {
-    const env = new Map(this.read(this.paths.directory));
+  reload(start: ReadonlyMap<string, string>, previous: ReadonlyMap<string, string> = new Map()): Map<string, string> {
+    const next = new Map(this.read(this.paths.directory));
     for (const [name, value] of start) {
-      if ((PER_USER_NAMES.has(name) || !isStorableName(name)) && !env.has(name)) env.set(name, value);
+      if ((PER_USER_NAMES.has(name) || !isStorableName(name)) && !next.has(name)) next.set(name, value);
     }
     for (const [name, { value, file }] of this.unsaved) {
       const now = readVariableFile(join(this.paths.directory, name));
       const unchanged = typeof now === 'string' ? file === null : file !== null && now.equals(file);
-      if (unchanged) env.set(name, value);
+      if (unchanged) next.set(name, value);
       else this.unsaved.delete(name); // A script wrote or removed it: the directory decides.
     }
+    const env = new Map<string, string>();
+    for (const name of previous.keys()) {
+      const value = next.get(name);
+      if (value !== undefined) env.set(name, value);
+    }
+    for (const [name, value] of next) if (!env.has(name)) env.set(name, value);
     return env;
   }
 

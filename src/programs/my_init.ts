@@ -154,7 +154,7 @@ async function bootRunAndShutDown(
       if (result !== 'ok') return EXIT_FAILURE;
       // A script may have added, changed or removed variables.
       if (store.active) {
-        env = store.reload(startEnv);
+        env = store.reload(startEnv, env);
         store.writeDumps(env);
       }
     }

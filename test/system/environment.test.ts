@@ -88,6 +88,24 @@ test('after each startup script the directory is re-imported: scripts add and re
   assert.ok(!lines.some((line) => line.startsWith('export TODELETE=')));
 });
 
+test('a startup script that changes nothing leaves the dumps and files as they are; one that changes a variable has them rewritten', async () => {
+  const look = (file: string) => `stat -c %i /etc/container_environment.sh /etc/container_environment.json /etc/container_environment/KEPT > ${file}`;
+  const r = await run({
+    args: ['--quiet', '--', 'sh', '-c', `${look('/etc/looks-3')}; cat /etc/looks-1; echo; cat /etc/looks-2; echo; cat /etc/looks-3`],
+    env: { KEPT: 'same' },
+    files: {
+      '/etc/my_init.d/01_look': script(look('/etc/looks-1')),
+      '/etc/my_init.d/02_look': script(`${look('/etc/looks-2')}; echo new > /etc/container_environment/CHANGED`),
+    },
+  });
+  const [first, second, third] = r.stdout.split('\n\n').map((text) => text.trim().split('\n'));
+  assert.equal(first!.length, 3, r.all);
+  assert.deepEqual(second, first, 'after 01, which changed nothing: the same inodes');
+  assert.notEqual(third![0], second![0], 'after 02 added a variable: a new .sh');
+  assert.notEqual(third![1], second![1], 'and a new .json');
+  assert.equal(third![2], second![2], 'KEPT, unchanged, is the same file');
+});
+
 test('dumps keep the mode, owner and group the image gave them; new files get 0644', async () => {
   const r = await runInit({ args: ['--quiet', '--', 'true'], env: { NEWV: '1' } });
   try {
@@ -137,7 +155,8 @@ test('bad entries are skipped with one line naming the file; the rest is importe
 test('a read-only /etc while dumping: one warning per file, boot goes on, no half-written file', async () => {
   const r = await runInit({
     args: ['--', 'sh', '-c', 'echo main ran; ls -a /etc | grep -c my_init-new'],
-    files: { '/etc/my_init.d/01_ro': script('mount -o remount,bind,ro /etc') },
+    // A new variable, so that the dumps must change: dumps that hold their text already are not rewritten.
+    files: { '/etc/my_init.d/01_ro': script('echo v > /etc/container_environment/ADDED; mount -o remount,bind,ro /etc') },
   });
   try {
     assert.match(r.stderr, /^\*\*\* Warning: cannot write \/etc\/container_environment\.sh: the file system is read-only; continuing without it\.$/m);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import {
   chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync,
-  statSync, symlinkSync, unlinkSync, writeFileSync,
+  statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +133,37 @@ describe('writeFileAtomic', () => {
     assert.equal(stats.gid, 8377);
     assert.equal(stats.uid, 0);
     assert.notEqual(stats.ino, before.ino, 'a new inode: the file was replaced, not rewritten in place');
+    assert.deepEqual(tempLeftovers(dir), []);
+  });
+
+  test('unlessSame leaves a file that holds the content already (same inode, time), and replaces one that does not', () => {
+    const dir = tempDir();
+    const path = join(dir, 'dump.sh');
+    writeFileSync(path, 'export A=1\n');
+    utimesSync(path, 1_000_000, 1_000_000);
+    const before = statSync(path);
+    writeFileAtomic(path, 'export A=1\n', { unlessSame: true });
+    const kept = statSync(path);
+    assert.equal(kept.ino, before.ino);
+    assert.equal(kept.mtimeMs, before.mtimeMs);
+    // Same length, other bytes: replaced.
+    writeFileAtomic(path, 'export A=2\n', { unlessSame: true });
+    assert.equal(readFileSync(path, 'utf8'), 'export A=2\n');
+    assert.notEqual(statSync(path).ino, before.ino);
+    // Without the option, the same content is written again (a new inode).
+    const again = statSync(path).ino;
+    writeFileAtomic(path, 'export A=2\n');
+    assert.notEqual(statSync(path).ino, again);
+    assert.deepEqual(tempLeftovers(dir), []);
+  });
+
+  test('absent: a new file is made as any (0666 less the umask) without looking for an old one', () => {
+    const dir = tempDir();
+    const path = join(dir, 'NEW');
+    writeFileAtomic(path, 'value', { absent: true });
+    assert.equal(readFileSync(path, 'utf8'), 'value');
+    writeFileSync(join(dir, 'plain'), '');
+    assert.equal(statSync(path).mode & 0o7777, statSync(join(dir, 'plain')).mode & 0o7777, 'as any new file');
     assert.deepEqual(tempLeftovers(dir), []);
   });
 
@@ -349,6 +380,14 @@ describe('EnvStore', () => {
     assert.deepEqual(store_.reload(start), new Map([['DROP', 'd'], ['KEEP', 'k'], ['HOME', '/root']]));
     unlinkSync(join(dir, 'DROP'));
     assert.deepEqual(store_.reload(start), new Map([['KEEP', 'k'], ['HOME', '/root']]));
+  });
+
+  test('reload: variables keep the order they had, new ones come after (as os.environ in the reference)', () => {
+    const { dir, env: store_ } = store();
+    for (const [name, value] of [['A', '1'], ['B', '2'], ['Z', '26'], ['NEW', 'n']]) writeFileSync(join(dir, name), value);
+    const previous = new Map([['Z', '26'], ['HOME', '/root'], ['B', 'old'], ['A', '1'], ['GONE', 'g']]);
+    const env = store_.reload(new Map([['HOME', '/root']]), previous);
+    assert.deepEqual([...env], [['Z', '26'], ['HOME', '/root'], ['B', '2'], ['A', '1'], ['NEW', 'n']]);
   });
 
   test('without the directory: inactive, and nothing is written', () => {
