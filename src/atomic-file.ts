@@ -65,8 +65,11 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, { ab
   let fd: number | null = null;
   try {
     // Replace what a symlink points to, not the link (the reference wrote through it).
-    if (!absent && lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) target = realpathSync(path);
-    const existing = absent ? null : statOrNull(target);
+    let existing = absent ? null : (lstatSync(path, { throwIfNoEntry: false }) ?? null);
+    if (existing?.isSymbolicLink()) {
+      target = realpathSync(path);
+      existing = statOrNull(target);
+    }
     const bytes = typeof content === 'string' ? Buffer.from(content) : content;
     if (unlessSame && existing !== null && holds(target, existing, bytes)) return;
     temp = join(dirname(target), temporaryName(basename(target)));

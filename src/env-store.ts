@@ -86,6 +86,8 @@ export class EnvStore {
    * file, the directory cannot speak for them, and they keep their value.
    */
   private readonly unsaved = new Map<string, { value: string; file: Buffer | null }>();
+  /** The last directory read: the names it listed and the files' bytes, for the writes that follow the import at once. */
+  private seen: { directory: string; names: ReadonlySet<string>; files: Map<string, Buffer> } | null = null;
 
   constructor(placement: EnvPaths | EnvPlacement = DEFAULT_ENV_PATHS) {
     const full = 'paths' in placement ? placement : { paths: placement, importFrom: placement.directory, writable: true };
@@ -140,15 +142,18 @@ export class EnvStore {
   writeVariableFiles(env: ReadonlyMap<string, string>): void {
     if (!this.active) return;
     const failed = new Map<string, WriteError[]>();
-    // One listing says which files exist: a container's first boot has none of them, nothing to compare.
-    const existing = this.listNames(this.paths.directory);
+    // What the import just read of this directory, else one listing: which files exist, nothing to look at
+    // for the others (a container's first boot has none).
+    const seen = this.seen?.directory === this.paths.directory ? this.seen : null;
+    this.seen = null;
+    const existing = seen?.names ?? this.listNames(this.paths.directory);
     for (const [name, value] of env) {
       if (PER_USER_NAMES.has(name) || !isStorableName(name)) continue;
       const path = join(this.paths.directory, name);
       const wanted = Buffer.from(value);
       // Missing, or not a file or unreadable (which writing will report).
       const absent = existing !== null && !existing.has(name);
-      const read = absent ? 'ENOENT' : readVariableFile(path);
+      const read = absent ? 'ENOENT' : (seen?.files.get(name) ?? readVariableFile(path));
       const current = typeof read === 'string' ? null : read;
       if (current !== null && current.equals(wanted)) continue;
       const problem = this.write(path, wanted, { absent });
@@ -193,6 +198,7 @@ export class EnvStore {
       }
     }
     const variables: Array<[string, string]> = [];
+    this.seen = { directory, names: new Set(names), files: new Map() };
     for (const name of names.sort(compareNames)) {
       const path = join(directory, name);
       const reason = invalidNameReason(name);
@@ -205,6 +211,7 @@ export class EnvStore {
         this.warnOnce(`Ignoring ${path}: ${bytes}.`);
         continue;
       }
+      this.seen.files.set(name, bytes);
       const value = decodeValue(bytes);
       if (value === null) {
         this.warnOnce(`Ignoring ${path}: its content is not valid UTF-8.`);

@@ -384,7 +384,7 @@ describe('EnvStore', () => {
 
   test('reload: variables keep the order they had, new ones come after (as os.environ in the reference)', () => {
     const { dir, env: store_ } = store();
-    for (const [name, value] of [['A', '1'], ['B', '2'], ['Z', '26'], ['NEW', 'n']]) writeFileSync(join(dir, name), value);
+    for (const [name, value] of [['A', '1'], ['B', '2'], ['Z', '26'], ['NEW', 'n']] as const) writeFileSync(join(dir, name), value);
     const previous = new Map([['Z', '26'], ['HOME', '/root'], ['B', 'old'], ['A', '1'], ['GONE', 'g']]);
     const env = store_.reload(new Map([['HOME', '/root']]), previous);
     assert.deepEqual([...env], [['Z', '26'], ['HOME', '/root'], ['B', '2'], ['A', '1'], ['NEW', 'n']]);
