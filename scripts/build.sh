@@ -91,7 +91,7 @@ bundle() {
   esbuild "$@" --bundle --platform=node --format="$format" --target=node26 \
     --define:MY_INIT_VERSION="\"$version\"" --legal-comments=none --minify-syntax --log-level=warning
 }
-rm -rf dist/programs dist/split
+rm -rf dist/programs dist/split dist/split-meta.json
 programs=()
 for program in src/programs/*.ts; do [ "$program" = src/programs/my_init.ts ] || programs+=("$program"); done
 bundle cjs "${programs[@]}" --outdir=dist/programs --out-extension:.js=.cjs
@@ -99,11 +99,14 @@ bundle cjs "${programs[@]}" --outdir=dist/programs --out-extension:.js=.cjs
 # that a one-shot (`my_init -- COMMAND`) reads only its own: esbuild splits only ES
 # modules, and each part is then made CommonJS, which src/load-program.ts runs.
 bundle esm my_init=src/programs/my_init.ts my_init.supervisor=src/supervise/supervisor.ts \
-  my_init.endpoint=src/health/endpoint.ts --splitting --outdir=dist/split --chunk-names=my_init.shared-[hash]
+  my_init.endpoint=src/health/endpoint.ts --splitting --outdir=dist/split --chunk-names=my_init.shared-[hash] \
+  --metafile=dist/split-meta.json
 # (A part's import() must become a require, which load-program.ts answers: a real
 # import() in a vm.Script has no loader to go to.)
 esbuild dist/split/*.js --format=cjs --platform=node --target=node26 --log-level=warning \
   --supported:dynamic-import=false --outdir=dist/programs --out-extension:.js=.cjs
+# What every start of my_init needs, as one asset.
+node scripts/pack-parts.ts dist/split-meta.json dist/split dist/programs my_init >/dev/null
 bundle cjs src/entry.ts --outfile=dist/my_init.cjs
 
 if [ ${#arm64_missing[@]} -eq 0 ]; then

@@ -4,7 +4,8 @@
 // read and deserialize code it never runs. my_init's bundle is split in parts
 // the same way (the supervisor, the status endpoint, what they share with the
 // init): a part is loaded when first required, once, so every part sees the
-// same instance of a module they share.
+// same instance of a module they share. What my_init needs at every start is
+// one asset, a pack of its parts (scripts/pack-parts.ts).
 import { getAsset, getRawAsset } from 'node:sea';
 import { Script } from 'node:vm';
 
@@ -38,17 +39,31 @@ export function bundleName(id: string): string | null {
  */
 export function bundleLoader(compile: (name: string) => Script): (name: string) => ModuleExports {
   const loaded = new Map<string, ModuleExports>();
+  /** The parts of packs already compiled (scripts/pack-parts.ts): run when first required, without an asset of their own. */
+  const packed = new Map<string, BundleFunction>();
+  const requireFromBundle = (id: string): unknown => {
+    const part = bundleName(id);
+    return part === null ? builtinModule(id) : load(part);
+  };
   const load = (name: string): ModuleExports => {
     const done = loaded.get(name);
     if (done !== undefined) return done;
     const module = { exports: {} as ModuleExports };
     // Set first: esbuild's parts do not require each other in a cycle, but a cycle would then end.
     loaded.set(name, module.exports);
-    const requireFromBundle = (id: string): unknown => {
-      const part = bundleName(id);
-      return part === null ? builtinModule(id) : load(part);
-    };
-    (compile(name).runInThisContext() as BundleFunction)(module.exports, requireFromBundle, module);
+    const part = packed.get(name);
+    if (part !== undefined) {
+      part(module.exports, requireFromBundle, module);
+    } else {
+      (compile(name).runInThisContext() as BundleFunction)(module.exports, requireFromBundle, module);
+      const pack = module.exports.__pack as Record<string, BundleFunction> | undefined;
+      if (pack !== undefined) {
+        // A pack of parts, this bundle's own among them.
+        for (const [partName, run] of Object.entries(pack)) packed.set(partName, run);
+        loaded.delete(name);
+        return load(name);
+      }
+    }
     loaded.set(name, module.exports);
     return module.exports;
   };

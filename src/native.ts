@@ -72,10 +72,17 @@ export interface Native {
   /**
    * Binds a unix datagram socket at the abstract `name` (no leading NUL) with SO_PASSCRED and
    * calls `onMessage` for each datagram, with the sender's pid (0 when the kernel gave none).
-   * Does not keep the event loop alive. Returns the id closeNotify takes.
+   * Does not keep the event loop alive. Returns the id closeWatch takes.
    */
   listenNotify(name: string, onMessage: (pid: number, message: Buffer) => void): number;
-  closeNotify(id: number): void;
+  /**
+   * Calls `onInput` with what each read of the non-blocking `fd` gives (an empty buffer at end of
+   * file, after which it watches no more), from a uv_poll on Node's loop: no node:net, no stream.
+   * Does not keep the event loop alive. The fd stays the caller's, to close after closeWatch.
+   */
+  watchInput(fd: number, onInput: (bytes: Buffer) => void): number;
+  /** Ends a listenNotify (closing its socket) or a watchInput. */
+  closeWatch(id: number): void;
 }
 
 const CANDIDATE_DIRECTORIES = ['/run', '/dev/shm', '/tmp', '/var/tmp', '/var/run'];

@@ -826,42 +826,121 @@ static napi_value js_memfd_create(napi_env env, napi_callback_info info) {
 }
 
 /*
- * The sd_notify socket. Node's dgram has no unix sockets, and the sender's pid
- * comes only with recvmsg and SCM_CREDENTIALS, so the socket lives here, watched
- * by a uv_poll on Node's own loop: no thread, no timer, nothing while idle.
+ * Descriptors watched by a uv_poll on Node's own loop (no thread, no timer,
+ * nothing while idle), each delivering what it reads to a JS callback: the
+ * sd_notify sockets, and the supervise/control FIFOs, for which a net.Socket
+ * would load node:net and its streams (3 ms) and cost each service a handle.
  */
-#define NOTIFY_MESSAGE_MAX 4096
-#define NOTIFY_BATCH 64
+#define WATCH_MESSAGE_MAX 4096
+#define WATCH_BATCH 64
 
 typedef struct {
-  uv_poll_t poll; /* first: the handle's address is the listener's */
+  uv_poll_t poll; /* first: the handle's address is the watch's */
   napi_env env;
   napi_ref callback;
   napi_async_context context;
   int fd;
-} notify_listener;
+  bool owns_fd; /* closed with the watch (a notify socket is ours alone) */
+  bool closing; /* closeWatch was called (perhaps by the callback): read no more */
+} fd_watch;
 
-static void notify_deliver(notify_listener *listener, pid_t pid, const char *bytes, size_t length) {
-  napi_env env = listener->env;
+/* One slot per watch: its id. */
+static fd_watch *watches[4096];
+
+/* Calls the watch's callback with `argc` values made by `make` (inside a handle scope). */
+static void watch_deliver(fd_watch *watch, size_t argc, void (*make)(napi_env, napi_value *, void *), void *data) {
+  napi_env env = watch->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
   napi_value callback, receiver, args[2], ignored;
-  napi_get_reference_value(env, listener->callback, &callback);
+  napi_get_reference_value(env, watch->callback, &callback);
   napi_get_global(env, &receiver); /* napi_make_callback wants an object */
-  napi_create_int32(env, pid, &args[0]);
-  void *copy;
-  napi_create_buffer_copy(env, length, bytes, &copy, &args[1]);
-  if (callback != NULL) napi_make_callback(env, listener->context, receiver, callback, 2, args, &ignored);
+  make(env, args, data);
+  if (callback != NULL) napi_make_callback(env, watch->context, receiver, callback, argc, args, &ignored);
   napi_close_handle_scope(env, scope);
 }
 
+static void watch_closed(uv_handle_t *handle) {
+  fd_watch *watch = (fd_watch *)handle;
+  napi_delete_reference(watch->env, watch->callback);
+  napi_async_destroy(watch->env, watch->context);
+  if (watch->owns_fd) close(watch->fd);
+  free(watch);
+}
+
+/* Starts watching `fd` for input; its id, or -1 with errno set. Does not keep the event loop alive. */
+static int watch_start(napi_env env, int fd, bool owns_fd, napi_value callback, const char *name, uv_poll_cb on_readable) {
+  int slot = -1;
+  for (int i = 0; i < (int)(sizeof watches / sizeof watches[0]); i++) {
+    if (watches[i] == NULL) {
+      slot = i;
+      break;
+    }
+  }
+  if (slot < 0) {
+    errno = EMFILE;
+    return -1;
+  }
+  uv_loop_t *loop;
+  fd_watch *watch = calloc(1, sizeof *watch);
+  if (watch == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &watch->poll, fd) != 0) {
+    free(watch);
+    errno = ENOMEM;
+    return -1;
+  }
+  watch->env = env;
+  watch->fd = fd;
+  watch->owns_fd = owns_fd;
+  napi_create_reference(env, callback, 1, &watch->callback);
+  napi_value resource_name, resource;
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource_name);
+  napi_create_object(env, &resource);
+  napi_async_init(env, resource, resource_name, &watch->context);
+  uv_poll_start(&watch->poll, UV_READABLE, on_readable);
+  /* PID 1 has its own reasons to live, and a test's runsv must be able to end. */
+  uv_unref((uv_handle_t *)&watch->poll);
+  watches[slot] = watch;
+  return slot;
+}
+
+/* closeWatch(id): stops the watch and frees it (and a notify socket). */
+static napi_value js_close_watch(napi_env env, napi_callback_info info) {
+  int32_t slot;
+  if (!int_argument(env, info, &slot, "closeWatch: expected an id")) return NULL;
+  if (slot < 0 || slot >= (int)(sizeof watches / sizeof watches[0]) || watches[slot] == NULL)
+    return throw_type(env, "closeWatch: no such watch");
+  fd_watch *watch = watches[slot];
+  watches[slot] = NULL;
+  watch->closing = true;
+  uv_poll_stop(&watch->poll);
+  uv_close((uv_handle_t *)&watch->poll, watch_closed);
+  return NULL;
+}
+
+struct notification {
+  pid_t pid;
+  const char *bytes;
+  size_t length;
+};
+
+static void make_notification(napi_env env, napi_value *args, void *data) {
+  struct notification *n = data;
+  void *copy;
+  napi_create_int32(env, n->pid, &args[0]);
+  napi_create_buffer_copy(env, n->length, n->bytes, &copy, &args[1]);
+}
+
+/*
+ * The sd_notify socket. Node's dgram has no unix sockets, and the sender's pid
+ * comes only with recvmsg and SCM_CREDENTIALS, so the socket lives here.
+ */
 static void notify_readable(uv_poll_t *handle, int status, int events) {
   (void)events;
-  notify_listener *listener = (notify_listener *)handle;
-  if (status < 0) return;
-  static char bytes[NOTIFY_MESSAGE_MAX];
+  fd_watch *watch = (fd_watch *)handle;
+  if (status < 0 || watch->closing) return;
+  static char bytes[WATCH_MESSAGE_MAX];
   /* A bounded batch: a flood cannot hold the loop; level-triggered, the rest comes next pass. */
-  for (int i = 0; i < NOTIFY_BATCH; i++) {
+  for (int i = 0; i < WATCH_BATCH; i++) {
     union {
       struct cmsghdr align;
       char space[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 16)];
@@ -873,7 +952,7 @@ static void notify_readable(uv_poll_t *handle, int status, int events) {
     message.msg_iovlen = 1;
     message.msg_control = control.space;
     message.msg_controllen = sizeof control.space;
-    ssize_t got = recvmsg(listener->fd, &message, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
+    ssize_t got = recvmsg(watch->fd, &message, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
     if (got < 0) return; /* EAGAIN: drained */
     pid_t pid = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&message); c != NULL; c = CMSG_NXTHDR(&message, c)) {
@@ -894,25 +973,17 @@ static void notify_readable(uv_poll_t *handle, int status, int events) {
     }
     /* A truncated message is not one we can trust to have all its lines. */
     if ((message.msg_flags & MSG_TRUNC) || (size_t)got > sizeof bytes) continue;
-    notify_deliver(listener, pid, bytes, (size_t)got);
+    struct notification n = {pid, bytes, (size_t)got};
+    watch_deliver(watch, 2, make_notification, &n);
+    if (watch->closing) return;
   }
 }
 
-static void notify_closed(uv_handle_t *handle) {
-  notify_listener *listener = (notify_listener *)handle;
-  napi_delete_reference(listener->env, listener->callback);
-  napi_async_destroy(listener->env, listener->context);
-  close(listener->fd);
-  free(listener);
-}
-
-/* One per service that asks for notifications, each its own address: that is what tells the services apart. */
-static notify_listener *notify_listeners[1024];
-
 /*
- * listenNotify(name, callback(pid, buffer)) -> id. `name` is an abstract socket
- * name (no file system, so read-only roots and services under other uids work);
- * the sender's pid is 0 when the kernel gave none (another pid namespace).
+ * listenNotify(name, callback(pid, buffer)) -> id (for closeWatch). `name` is an
+ * abstract socket name (no file system, so read-only roots and services under
+ * other uids work); the sender's pid is 0 when the kernel gave none (another
+ * pid namespace).
  */
 static napi_value js_listen_notify(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -925,14 +996,6 @@ static napi_value js_listen_notify(napi_env env, napi_callback_info info) {
   if (argc < 2 || napi_get_value_string_utf8(env, args[0], name, sizeof name, &name_length) != napi_ok ||
       name_length == 0 || name_length >= sizeof name - 1 || callback_type != napi_function)
     return throw_type(env, "listenNotify: expected an abstract socket name and a callback");
-  int slot = -1;
-  for (int i = 0; i < (int)(sizeof notify_listeners / sizeof notify_listeners[0]); i++) {
-    if (notify_listeners[i] == NULL) {
-      slot = i;
-      break;
-    }
-  }
-  if (slot < 0) return throw_errno(env, EMFILE, "listenNotify");
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, errno, "socket");
   struct sockaddr_un address;
@@ -947,40 +1010,60 @@ static napi_value js_listen_notify(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_errno(env, err, "bind");
   }
-  uv_loop_t *loop;
-  notify_listener *listener = calloc(1, sizeof *listener);
-  if (listener == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &listener->poll, fd) != 0) {
-    free(listener);
+  int slot = watch_start(env, fd, true, args[1], "my_init:notify", notify_readable);
+  if (slot < 0) {
+    int err = errno;
     close(fd);
-    return throw_errno(env, ENOMEM, "uv_poll_init");
+    return throw_errno(env, err, "listenNotify");
   }
-  listener->env = env;
-  listener->fd = fd;
-  napi_create_reference(env, args[1], 1, &listener->callback);
-  napi_value resource_name;
-  napi_create_string_utf8(env, "my_init:notify", NAPI_AUTO_LENGTH, &resource_name);
-  napi_value resource;
-  napi_create_object(env, &resource);
-  napi_async_init(env, resource, resource_name, &listener->context);
-  uv_poll_start(&listener->poll, UV_READABLE, notify_readable);
-  /* Not keeping the loop alive: PID 1 has its own reasons to live, and a test's runsv must be able to end. */
-  uv_unref((uv_handle_t *)&listener->poll);
-  notify_listeners[slot] = listener;
   napi_value result;
   napi_create_int32(env, slot, &result);
   return result;
 }
 
-static napi_value js_close_notify(napi_env env, napi_callback_info info) {
-  int32_t slot;
-  if (!int_argument(env, info, &slot, "closeNotify: expected an id")) return NULL;
-  if (slot < 0 || slot >= (int)(sizeof notify_listeners / sizeof notify_listeners[0]) || notify_listeners[slot] == NULL)
-    return throw_type(env, "closeNotify: no such listener");
-  notify_listener *listener = notify_listeners[slot];
-  notify_listeners[slot] = NULL;
-  uv_poll_stop(&listener->poll);
-  uv_close((uv_handle_t *)&listener->poll, notify_closed);
-  return NULL;
+struct chunk {
+  const char *bytes;
+  size_t length;
+};
+
+static void make_chunk(napi_env env, napi_value *args, void *data) {
+  struct chunk *c = data;
+  void *copy;
+  napi_create_buffer_copy(env, c->length, c->bytes, &copy, &args[0]);
+}
+
+/* A non-blocking descriptor's input, chunk by chunk; at end of file, one empty chunk, and the watch stops. */
+static void fd_readable(uv_poll_t *handle, int status, int events) {
+  (void)events;
+  fd_watch *watch = (fd_watch *)handle;
+  if (status < 0 || watch->closing) return;
+  static char bytes[WATCH_MESSAGE_MAX];
+  for (int i = 0; i < WATCH_BATCH; i++) {
+    ssize_t got = read(watch->fd, bytes, sizeof bytes);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return; /* EAGAIN: drained */
+    struct chunk c = {bytes, (size_t)got};
+    if (got == 0) uv_poll_stop(&watch->poll);
+    watch_deliver(watch, 1, make_chunk, &c);
+    if (got == 0 || watch->closing) return;
+  }
+}
+
+/* watchInput(fd, callback(buffer)) -> id (for closeWatch). The fd stays the caller's to close, after closeWatch. */
+static napi_value js_watch_input(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  int32_t fd = -1;
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  napi_valuetype callback_type = napi_undefined;
+  if (argc == 2) napi_typeof(env, args[1], &callback_type);
+  if (argc < 2 || napi_get_value_int32(env, args[0], &fd) != napi_ok || fd < 0 || callback_type != napi_function)
+    return throw_type(env, "watchInput: expected a file descriptor and a callback");
+  int slot = watch_start(env, fd, false, args[1], "my_init:input", fd_readable);
+  if (slot < 0) return throw_errno(env, errno, "watchInput");
+  napi_value result;
+  napi_create_int32(env, slot, &result);
+  return result;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -1010,7 +1093,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"realtimeSignals", NULL, js_realtime_signals, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setProcessName", NULL, js_set_process_name, NULL, NULL, NULL, napi_enumerable, NULL},
       {"listenNotify", NULL, js_listen_notify, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"closeNotify", NULL, js_close_notify, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"watchInput", NULL, js_watch_input, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"closeWatch", NULL, js_close_watch, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;

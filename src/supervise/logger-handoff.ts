@@ -7,7 +7,7 @@
 // part of a line not yet complete when a logger run ends waits for the next
 // one, so a restart of the logger never splits or loses a line.
 import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Children } from '../children.ts';
 import type { Native } from '../native.ts';
 import {
@@ -112,6 +112,8 @@ export class LoggerHandoff {
   }
 
   private serve(fd: number, pid: number): void {
+    // node:net only here: an init whose services have no loggers to hand over never loads it.
+    const { Socket } = process.getBuiltinModule('node:net');
     const channel = new Socket({ fd, readable: true, writable: true });
     let request = '';
     let run: HandedOver | null = null;
@@ -192,6 +194,7 @@ class HandedOver {
 
   startReading(fd: number): void {
     if (this.finishing) return void closeSync(fd);
+    const { Socket } = process.getBuiltinModule('node:net');
     const input = new Socket({ fd, readable: true, writable: false });
     this.input = input;
     this.engine.onWritable = () => input.resume();

@@ -38,7 +38,7 @@ export function openNotifySocket(native: Native | null, receiver: NotifyReceiver
   return {
     address: `@${name}`,
     close: () => {
-      if (open) native.closeNotify(id);
+      if (open) native.closeWatch(id);
       open = false;
     },
   };

@@ -65,9 +65,12 @@ export class ServiceOptions {
    * absent or bad.
    */
   private parse<T>(name: string, expected: string, instead: string, read: (text: string) => T | undefined, fallback: T): T {
+    const path = join(this.directory, name);
     let text: string;
     try {
-      text = readFileSync(join(this.directory, name), 'utf8').trim();
+      // Most services have none of these files: a look that throws nothing for each.
+      if (!exists(path)) return fallback;
+      text = readFileSync(path, 'utf8').trim();
     } catch {
       return fallback;
     }
@@ -76,16 +79,16 @@ export class ServiceOptions {
     if (this.warned.get(name) !== text) {
       this.warned.set(name, text);
       const shown = text.length > SHOWN ? `${text.slice(0, SHOWN)}...` : text;
-      log.warn(`Warning: ${join(this.directory, name)} should hold ${expected}, not ${JSON.stringify(shown)}; ${instead}.`);
+      log.warn(`Warning: ${path} should hold ${expected}, not ${JSON.stringify(shown)}; ${instead}.`);
     }
     return fallback;
   }
 }
 
+/** Whether `path` (a link: what it points to) exists; no exception, and its cost, when it does not. */
 export function exists(path: string): boolean {
   try {
-    statSync(path);
-    return true;
+    return statSync(path, { throwIfNoEntry: false }) !== undefined;
   } catch {
     return false;
   }

@@ -4,7 +4,7 @@
 import {
   closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeFileSync,
 } from 'node:fs';
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { type Child, type Children, type ExitStatus, SpawnError } from '../children.ts';
 import * as log from '../log.ts';
@@ -78,7 +78,8 @@ export class Service {
   private restartTimer: NodeJS.Timeout | null = null;
   /** The supervise/ directory in use: the service directory's, or the runtime directory's for it. */
   private supervise = '';
-  private control: Socket | null = null;
+  /** The watch on supervise/control (our native helper's, for closeWatch). */
+  private controlWatch: number | null = null;
   private readonly heldFds: number[] = [];
   private queue: Promise<void> = Promise.resolve();
   private downWaiters: Array<() => void> = [];
@@ -134,10 +135,11 @@ export class Service {
       return problem;
     }
     service.status.want = exists(join(directory, 'down')) ? 'down' : 'up';
-    service.writeStatus(true);
     // One left by an earlier supervisor would describe a run that is gone.
     service.removeReadinessFile(true);
+    // Starting now writes the status files itself.
     if (service.status.want === 'up' && !service.held) service.startRun();
+    else service.writeStatus(true);
     return service;
   }
 
@@ -216,10 +218,11 @@ export class Service {
   private removeReadinessFile(always = false): void {
     if (!this.readinessFileWritten && !always) return;
     this.readinessFileWritten = false;
+    const path = join(this.supervise, READINESS_FILE);
     try {
-      unlinkSync(join(this.supervise, READINESS_FILE));
+      if (lstatSync(path, { throwIfNoEntry: false })) unlinkSync(path);
     } catch {
-      // None there: nothing to remove.
+      // Gone meanwhile: nothing to remove.
     }
   }
 
@@ -285,11 +288,9 @@ export class Service {
       this.heldFds.push(control);
       // Held open for reading: `sv` tells a live supervisor by being able to open it for writing.
       this.heldFds.push(openSync(join(supervise, 'ok'), constants.O_RDONLY | constants.O_NONBLOCK));
-      this.control = new Socket({ fd: control, readable: true, writable: false });
-      this.control.on('data', (bytes: Buffer) => {
+      this.controlWatch = this.context.native.watchInput(control, (bytes) => {
         for (const byte of bytes.toString('latin1')) this.enqueue(() => this.command(byte));
       });
-      this.control.on('error', () => {});
       return null;
     } catch (error) {
       const message = (error as Error).message;
@@ -525,6 +526,8 @@ export class Service {
   /** s6's notification-fd: ready at the first newline on the pipe; its write end is the service's now. */
   private awaitNotification([readEnd, writeEnd]: [number, number]): void {
     closeSync(writeEnd);
+    // node:net only here: a service that does not use notification-fd never loads it.
+    const { Socket } = process.getBuiltinModule('node:net');
     const stream = new Socket({ fd: readEnd, readable: true, writable: false });
     this.notification = stream;
     stream.on('data', (bytes: Buffer) => {
@@ -768,8 +771,8 @@ export class Service {
     if (this.closed) return;
     this.closed = true;
     this.cancelRestart();
-    this.control?.destroy();
-    this.control = null;
+    if (this.controlWatch !== null) this.context.native.closeWatch(this.controlWatch);
+    this.controlWatch = null;
     this.releaseFds();
     this.onExit?.();
   }
@@ -779,7 +782,7 @@ export class Service {
       try {
         closeSync(fd);
       } catch {
-        // The Socket closed it already.
+        // Closed already.
       }
     }
   }

@@ -61,7 +61,7 @@ export async function stopUnit(unit: Unit, options: StopOptions = {}): Promise<v
 
 export function isDirectory(path: string): boolean {
   try {
-    return statSync(path).isDirectory();
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
   } catch {
     return false;
   }
