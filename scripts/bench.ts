@@ -301,6 +301,7 @@ async function main(): Promise<void> {
   row('executable size, MB', size(BINARY), size('/usr/bin/tini'), size('/usr/bin/dumb-init'));
 
   const runitRows = await runitPrograms(floor.path);
+  const imageRows = imageLayoutStartUp(floor.path);
   rmSync(floor.scratch, { recursive: true, force: true });
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -309,6 +310,94 @@ async function main(): Promise<void> {
   for (const [what, a, b, c] of rows) console.log(`| ${what} | ${a} | ${b} | ${c} |`);
   console.log('\n| runit\'s programs | ours | runit 2.1.2, Debian\'s C (ratio) | ours over the empty SEA |\n|---|---|---|---|');
   for (const [what, a, b, c] of runitRows) console.log(`| ${what} | ${a} | ${b} | ${c} |`);
+  console.log('\n| in the reference image layout (sandbox: /etc on overlayfs), PID 1 of its own namespace | ms | over the empty SEA |\n|---|---|---|');
+  for (const [what, ms, over] of imageRows) console.log(`| ${what} | ${ms} | ${over} |`);
+}
+
+/**
+ * Run inside the sandbox: for each configuration [name, setup, argv], in
+ * interleaved rounds, `setup` (a shell line, not timed), then argv from
+ * posix_spawn to its exit; or, with `until` set, to the moment `until` lines
+ * have come on the FIFO /etc/started.fifo (the services' run scripts write
+ * one each), when the init is killed. Prints a JSON object of medians.
+ */
+const LAYOUT_PROBE = `
+import json, os, select, signal, statistics, subprocess, sys, time
+configs, runs = json.loads(sys.argv[1]), int(sys.argv[2])
+null = os.open('/dev/null', os.O_RDWR)
+fifo = '/etc/started.fifo'
+if not os.path.exists(fifo): os.mkfifo(fifo)
+started = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+times = {name: [] for name, _, _, _ in configs}
+for round in range(runs + 1):
+    for name, setup, argv, until in configs:
+        subprocess.run(['sh', '-c', setup], check=True)
+        begin = time.perf_counter()
+        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, null, fd) for fd in (0, 1, 2)])
+        if until:
+            lines = b''
+            while lines.count(b'\\n') < until:
+                if not select.select([started], [], [], 30)[0]: sys.exit(f'{name}: not {until} services started in 30 s')
+                lines += os.read(started, 4096)
+            elapsed = time.perf_counter() - begin
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        else:
+            _, status = os.waitpid(pid, 0)
+            elapsed = time.perf_counter() - begin
+            if status != 0: sys.exit(f'{name}: exit status {status}')
+        if round > 0: times[name].append(elapsed * 1000)
+print(json.dumps({name: statistics.median(values) for name, values in times.items()}))
+`;
+
+/**
+ * \`my_init --skip-runit -- true\` where the image is laid out as baseimage-docker's
+ * (/etc/container_environment 0700, its .sh and .json 0640 root:docker_env),
+ * with and without that directory and kill-all, and a boot with 10 services
+ * until the tenth \`run\` has started; each beside the empty SEA, in the same
+ * rounds. "First boot" is a container's: the directory as the image has it;
+ * "again" finds the files an earlier run wrote. BENCH_BASELINE=PATH adds the
+ * same rows for another build of my_init (the one before a change, say).
+ */
+function imageLayoutStartUp(floorPath: string): Array<[string, string, string]> {
+  const E = '/etc/container_environment';
+  const layout = `rm -rf ${E} ${E}.sh ${E}.json && mkdir -m 0700 ${E} && for f in sh json; do : > ${E}.$f && chgrp 8377 ${E}.$f && chmod 0640 ${E}.$f; done`;
+  const none = `rm -rf ${E} ${E}.sh ${E}.json`;
+  const pid1 = (argv: string[]) => ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child', ...argv];
+  const builds: Array<[string, string]> = [['', BINARY]];
+  if (process.env.BENCH_BASELINE) builds.push([' (baseline)', process.env.BENCH_BASELINE]);
+  const oneShots: Array<[string, string, string[], number]> = [['the empty SEA (the floor)', 'true', pid1([floorPath, 'true']), 0]];
+  const boots: Array<[string, string, string[], number]> = [['the empty SEA (the floor)', 'true', pid1([floorPath, 'true']), 0]];
+  for (const [tag, binary] of builds) {
+    const oneShot = (killAll: boolean) => pid1([binary, '--skip-runit', ...(killAll ? [] : ['--no-kill-all-on-exit']), '--', 'true']);
+    oneShots.push(
+      [`\`my_init --version\`${tag}`, 'true', pid1([binary, '--version']), 0],
+      [`\`--skip-runit --no-kill-all-on-exit -- true\`, without /etc/container_environment${tag}`, none, oneShot(false), 0],
+      [`\`--skip-runit -- true\`, without /etc/container_environment${tag}`, none, oneShot(true), 0],
+      [`\`--skip-runit --no-kill-all-on-exit -- true\`, first boot${tag}`, layout, oneShot(false), 0],
+      [`\`--skip-runit -- true\`, first boot${tag}`, layout, oneShot(true), 0],
+      [`\`--skip-runit -- true\`, again${tag}`, `${layout} && ${oneShot(true).join(' ')} 2>/dev/null`, oneShot(true), 0],
+    );
+    boots.push([`boot with 10 services, until the tenth \`run\` has started, first boot${tag}`, `${layout} && rm -rf /etc/service/*/supervise`, pid1([binary]), 10]);
+  }
+  const probe = (configs: typeof oneShots, files: Record<string, string>, runs: number): Record<string, number> => {
+    const setup = fixture(files);
+    const r = spawnSync('unshare', [...UNSHARE, SANDBOX, setup.scratch, setup.dir, 'python3', '-c', LAYOUT_PROBE, JSON.stringify(configs), String(runs)], {
+      encoding: 'utf8', env: CONTAINER_ENV,
+    });
+    rmSync(setup.scratch, { recursive: true, force: true });
+    if (r.status !== 0) throw new Error(`bench: the image layout probe failed: ${r.stderr}`);
+    return JSON.parse(r.stdout) as Record<string, number>;
+  };
+  const rows: Array<[string, string, string]> = [];
+  for (const medians of [
+    probe(oneShots, {}, 40),
+    probe(boots, services(10, 'echo "$PWD" > /etc/started.fifo\nexec sleep 100000'), 15),
+  ]) {
+    const floor = medians['the empty SEA (the floor)']!;
+    for (const [what, ms] of Object.entries(medians)) rows.push([what, ms.toFixed(1), `${ms >= floor ? '+' : ''}${(ms - floor).toFixed(1)}`]);
+  }
+  return rows;
 }
 
 /** A container's PATH, for ours and runit's alike: chpst and sv look programs up in it. */
