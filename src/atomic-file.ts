@@ -7,6 +7,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TEMP_PREFIX } from './container-env.ts';
+import { nativeFileCalls } from './file-calls.ts';
 
 function statOrNull(path: string): Stats | null {
   return statSync(path, { throwIfNoEntry: false }) ?? null;
@@ -73,6 +74,14 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, { ab
     const bytes = typeof content === 'string' ? Buffer.from(content) : content;
     if (unlessSame && existing !== null && holds(target, existing, bytes)) return;
     temp = join(dirname(target), temporaryName(basename(target)));
+    const native = nativeFileCalls();
+    if (native !== null) {
+      // The same steps as below, in one call; it removes the temporary file itself when one fails.
+      const owner = existing === null ? [-1, -1] : [existing.uid, existing.gid];
+      native.replaceFile(temp, target, bytes, existing ? existing.mode & 0o7777 : 0o666, owner[0]!, owner[1]!);
+      temp = null;
+      return;
+    }
     fd = openSync(temp, 'w', existing ? existing.mode & 0o7777 : 0o666);
     for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
     if (existing) {

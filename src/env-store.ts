@@ -1,12 +1,13 @@
 // /etc/container_environment and its dumps: importing the variables into the
 // environment my_init passes on, and writing them back out. When the directory
 // does not exist, all of this does nothing, as in the reference.
-import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic, WriteError, type WriteOptions } from './atomic-file.ts';
 import {
   compareNames, decodeValue, invalidNameReason, isStorableName, PER_USER_NAMES, renderJsonDump, renderShellDump,
 } from './container-env.ts';
+import { nativeFileCalls } from './file-calls.ts';
 import * as log from './log.ts';
 
 export interface EnvPaths {
@@ -28,13 +29,22 @@ function showBytes(bytes: Buffer): string {
   return [...bytes].map((byte) => (byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`)).join('');
 }
 
-function kindOf(stats: Stats): string {
-  if (stats.isDirectory()) return 'a directory';
-  if (stats.isFIFO()) return 'a FIFO';
-  if (stats.isCharacterDevice()) return 'a character device';
-  if (stats.isBlockDevice()) return 'a block device';
-  if (stats.isSocket()) return 'a socket';
-  return 'not a regular file';
+/** What a file of st_mode `mode` is, when it is not a regular file. */
+function kindOf(mode: number): string {
+  switch (mode & constants.S_IFMT) {
+    case constants.S_IFDIR:
+      return 'a directory';
+    case constants.S_IFIFO:
+      return 'a FIFO';
+    case constants.S_IFCHR:
+      return 'a character device';
+    case constants.S_IFBLK:
+      return 'a block device';
+    case constants.S_IFSOCK:
+      return 'a socket';
+    default:
+      return 'not a regular file';
+  }
 }
 
 /**
@@ -46,11 +56,16 @@ function kindOf(stats: Stats): string {
 function readVariableFile(path: string): Buffer | string {
   let fd: number | null = null;
   try {
+    const native = nativeFileCalls();
+    if (native !== null) {
+      const read = native.readRegularFile(path);
+      return typeof read === 'number' ? `it is ${kindOf(read)}, not a file` : read;
+    }
     const before = statSync(path);
-    if (!before.isFile()) return `it is ${kindOf(before)}, not a file`;
+    if (!before.isFile()) return `it is ${kindOf(before.mode)}, not a file`;
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
     const opened = fstatSync(fd);
-    if (!opened.isFile()) return `it is ${kindOf(opened)}, not a file`;
+    if (!opened.isFile()) return `it is ${kindOf(opened.mode)}, not a file`;
     return readFileSync(fd);
   } catch (error) {
     return (error as NodeJS.ErrnoException).code ?? String(error);

@@ -31,6 +31,14 @@ export interface Native {
   foregroundGroup(fd: number): number;
   pipe(): [number, number];
   mkfifo(path: string, mode: number): void;
+  /**
+   * Writes `bytes` to the new file `temp` (made with `mode`, less the umask), gives it uid:gid and
+   * exactly `mode` when uid >= 0 (EPERM on the owner passed over), renames it over `target`; on
+   * failure `temp` is gone and the error names the call (syscall).
+   */
+  replaceFile(temp: string, target: string, bytes: Uint8Array, mode: number, uid: number, gid: number): void;
+  /** A regular file's bytes, or the st_mode of what is there instead; throws with the errno of a failed call. */
+  readRegularFile(path: string): Buffer | number;
   flock(fd: number, wait: boolean): boolean;
   /** The new session's id. */
   setsid(): number;
@@ -78,7 +86,8 @@ export interface Native {
   /**
    * Calls `onInput` with what each read of the non-blocking `fd` gives (an empty buffer at end of
    * file, after which it watches no more), from a uv_poll on Node's loop: no node:net, no stream.
-   * Does not keep the event loop alive. The fd stays the caller's, to close after closeWatch.
+   * Keeps the event loop alive until closeWatch, as a socket on the fd would. The fd stays the caller's,
+   * to close after closeWatch.
    */
   watchInput(fd: number, onInput: (bytes: Buffer) => void): number;
   /** Ends a listenNotify (closing its socket) or a watchInput. */

@@ -9,6 +9,7 @@ import { Children, processEnvironment } from '../children.ts';
 import { parseArguments, type Options } from '../cli.ts';
 import { placeEnvironment } from '../env-location.ts';
 import { DEFAULT_ENV_PATHS, EnvStore } from '../env-store.ts';
+import { useNativeFileCalls } from '../file-calls.ts';
 import { readStatusAddress, type StatusAddress } from '../health/status-address.ts';
 import { killAllProcesses } from '../kill-all.ts';
 import { loadProgram } from '../load-program.ts';
@@ -84,6 +85,7 @@ async function runToExit(args: string[]): Promise<number> {
     if (process.pid !== 1) native.setChildSubreaper();
   }
   signals.useNative(native);
+  useNativeFileCalls(native);
   const context: Context = { children: new Children(native, { defaultCwd: startDirectory }), signals, settings };
   if (!options.skipRunit) startThreadPool();
   // Claimed only when /etc or a service directory cannot hold what we write.
