@@ -471,7 +471,7 @@ export class Service {
     this.watchdogFired = false;
     this.statusText = null;
     this.status = { ...this.status, pid: child.pid, state: 'run', gotTerm: false, changedAt: Date.now() };
-    this.writeStatus(true);
+    this.writeStatusSoon();
     this.mechanism = plan.mechanism;
     if (plan.mechanism !== 'notify' && plan.mechanism !== 'notification-fd') this.removeReadinessFile();
     this.setReadiness(plan.mechanism === 'running' ? 'ready' : 'starting', true);
@@ -785,6 +785,22 @@ export class Service {
         // Closed already.
       }
     }
+  }
+
+  private statusPending = false;
+
+  /**
+   * The status files once the code running now is done (a microtask): at boot,
+   * after the whole scan has started every service, so that the tenth service
+   * does not wait for nine services' writes. They hold the state as it is then.
+   */
+  private writeStatusSoon(): void {
+    if (this.statusPending) return;
+    this.statusPending = true;
+    queueMicrotask(() => {
+      this.statusPending = false;
+      if (!this.closed) this.writeStatus(true);
+    });
   }
 
   /** status, stat and (when the pid changed) pid, each replaced atomically as runsv does. */
