@@ -18,6 +18,7 @@ export function wrapBundle(source: string): string {
 }
 
 type ModuleExports = Record<string, unknown>;
+type BundleFunction = (exports: object, require: (id: string) => unknown, module: { exports: object }) => void;
 
 /** What else a bundle may require: everything not built in is bundled. */
 function builtinModule(id: string): unknown {
@@ -25,10 +26,9 @@ function builtinModule(id: string): unknown {
   if (module === undefined) throw new Error(`a bundle required ${id}, which is not a built-in module: bundle it`);
   return module;
 }
-type BundleFunction = (exports: object, require: (id: string) => unknown, module: { exports: object }) => void;
 
 /** The name of the bundle `id` is, when it is one: esbuild requires a part of a split as `./NAME.js`. */
-export function bundleName(id: string): string | null {
+function bundleName(id: string): string | null {
   return /^\.\/([^/]+)\.js$/.exec(id)?.[1] ?? null;
 }
 

@@ -66,7 +66,9 @@ export class Supervisor {
     this.devNull = openSync('/dev/null', constants.O_RDWR);
     this.scan();
     // After the first start, which need not wait for chokidar (its own part of the bundle, 5 ms to load).
-    setImmediate(() => void this.watch());
+    setImmediate(() => {
+      this.watch().catch((error: unknown) => log.warn(`Warning: cannot watch ${this.directory}: ${(error as Error).message}; looking every ${this.rescanMs / 1000} s.`));
+    });
     this.rescanTimer = setInterval(() => this.scanIfChanged(), this.rescanMs);
   }
 
