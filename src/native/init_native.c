@@ -10,8 +10,10 @@
  * fork() of this process copies the page tables of a hundred megabytes of
  * Node, and execve then throws the copy away, which cost every spawn more
  * than a millisecond. Sharing our memory until its execve, the child touches
- * nothing but its own stack and one int of `struct spawn_request`, and calls
- * only async-signal-safe functions; the parent prepares all memory beforehand.
+ * nothing but its own stack and calls only async-signal-safe functions; the
+ * parent prepares all memory beforehand. A failed exec is reported through a
+ * close-on-exec pipe, not the shared memory: qemu-user runs such a clone as a
+ * plain fork.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -136,7 +138,7 @@ static void free_vector(char **vector) {
   free(vector);
 }
 
-/* What the child needs, prepared by the parent; `error` is the child's answer (0: it exec'd). */
+/* What the child needs, prepared by the parent. */
 struct spawn_request {
   const char *file;
   char **argv;
@@ -146,21 +148,26 @@ struct spawn_request {
   int fd_count;
   int group_mode;
   int tty_fd;
-  int error;
+  /* The write end of the pipe that gets the errno of a failed exec (close-on-exec: no errno, it exec'd). */
+  int report_fd;
 };
 
 /* The child's stack: it runs until its execve, on its own stack, while the parent waits. */
 #define CHILD_STACK_BYTES (64 * 1024)
 
-/* Ends a child that could not exec: its errno is in the shared request (the memory is the parent's). */
+/* Ends a child that could not exec, telling the parent why. */
 static int child_fail(struct spawn_request *request, int err) {
-  request->error = err;
+  ssize_t ignored = write(request->report_fd, &err, sizeof err);
+  (void)ignored;
   _exit(127);
 }
 
 /* Runs in the child, in our memory, until execve; never returns. Signals are blocked on entry. */
 static int child_exec(void *argument) {
   struct spawn_request *request = argument;
+  /* Keep the report pipe clear of the fds about to be installed. */
+  int high_report = fcntl(request->report_fd, F_DUPFD_CLOEXEC, MAX_FDS + 3);
+  if (high_report >= 0) request->report_fd = high_report;
   /* Not our handlers (their table is the child's own copy: no CLONE_SIGHAND). */
   struct sigaction dfl;
   memset(&dfl, 0, sizeof dfl);
@@ -242,11 +249,18 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
       goto out;
     }
   }
-  request = (struct spawn_request){file, argv, envp, cwd, fds, (int)fd_count, group_mode, tty_fd, 0};
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) < 0) {
+    throw_errno(env, errno, "pipe2");
+    goto out;
+  }
+  request = (struct spawn_request){file, argv, envp, cwd, fds, (int)fd_count, group_mode, tty_fd, report[1]};
 
   stack = mmap(NULL, CHILD_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED) {
     throw_errno(env, errno, "mmap");
+    close(report[0]);
+    close(report[1]);
     goto out;
   }
   sigset_t all, previous;
@@ -256,15 +270,23 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   pid_t pid = clone(child_exec, (char *)stack + CHILD_STACK_BYTES, CLONE_VM | CLONE_VFORK | SIGCHLD, &request);
   int clone_errno = errno;
   sigprocmask(SIG_SETMASK, &previous, NULL);
+  close(report[1]);
   if (pid < 0) {
+    close(report[0]);
     throw_errno(env, clone_errno, "fork");
     goto out;
   }
-  if (request.error != 0) {
+  int child_errno = 0;
+  ssize_t got;
+  do {
+    got = read(report[0], &child_errno, sizeof child_errno);
+  } while (got < 0 && errno == EINTR);
+  close(report[0]);
+  if (got == sizeof child_errno) {
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    throw_errno(env, request.error, "execve");
+    throw_errno(env, child_errno, "execve");
     goto out;
   }
   napi_create_int32(env, pid, &result);
