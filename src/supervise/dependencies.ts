@@ -1,7 +1,7 @@
 // The `depends` file of a service directory and the graph the files make:
 // reading and checking them, and finding cycles. No processes here, so that
 // the rules can be tested on their own.
-import { lstatSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const DEPENDS_FILE = 'depends';
@@ -17,7 +17,7 @@ export function readDepends(directory: string): string[] | null | Error {
   let text: string;
   try {
     // Most services have none: no exception (and its stack) for each.
-    if (lstatSync(path, { throwIfNoEntry: false }) === undefined) return null;
+    if (!existsSync(path)) return null;
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -3,7 +3,7 @@
 // stop, as `critical` is, so an edit takes effect without a restart of my_init.
 // A file with bad content gets one warning naming it and its value (again only
 // when the value changes), and its default is used.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import * as log from '../log.ts';
@@ -25,7 +25,7 @@ export class ServiceOptions {
 
   /** `notify`: the service gets NOTIFY_SOCKET and is ready at READY=1. */
   notify(): boolean {
-    return exists(join(this.directory, 'notify'));
+    return existsSync(join(this.directory, 'notify'));
   }
 
   /** `notification-fd`: s6's readiness, a newline written to this fd; null: none. */
@@ -68,8 +68,8 @@ export class ServiceOptions {
     const path = join(this.directory, name);
     let text: string;
     try {
-      // Most services have none of these files: a look that throws nothing for each.
-      if (!exists(path)) return fallback;
+      // Most services have none of these files: a look that throws nothing (existsSync, not a failed read).
+      if (!existsSync(path)) return fallback;
       text = readFileSync(path, 'utf8').trim();
     } catch {
       return fallback;
@@ -82,14 +82,5 @@ export class ServiceOptions {
       log.warn(`Warning: ${path} should hold ${expected}, not ${JSON.stringify(shown)}; ${instead}.`);
     }
     return fallback;
-  }
-}
-
-/** Whether `path` (a link: what it points to) exists; no exception, and its cost, when it does not. */
-export function exists(path: string): boolean {
-  try {
-    return statSync(path, { throwIfNoEntry: false }) !== undefined;
-  } catch {
-    return false;
   }
 }

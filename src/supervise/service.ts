@@ -2,7 +2,8 @@
 // Keeps `./run` running, runs `./finish` after each exit, obeys the control
 // FIFO, and writes supervise/ exactly as runsv does, so runit's `sv` works.
 import {
-  closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeFileSync,
+  closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, statSync,
+  unlinkSync, writeFileSync,
 } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -19,7 +20,7 @@ import { encodeStatus, renderPid, renderStat, type Status } from './status.ts';
 import type { NotifyMessage } from './notify-message.ts';
 import { type NotifySocket, openNotifySocket, sessionOf } from './notify-socket.ts';
 import { READINESS_FILE, type Readiness, type ReadinessMechanism, renderReadiness } from './readiness.ts';
-import { exists, ServiceOptions } from './service-options.ts';
+import { ServiceOptions } from './service-options.ts';
 
 export interface ServiceContext {
   readonly children: Children;
@@ -134,7 +135,7 @@ export class Service {
       service.releaseFds();
       return problem;
     }
-    service.status.want = exists(join(directory, 'down')) ? 'down' : 'up';
+    service.status.want = existsSync(join(directory, 'down')) ? 'down' : 'up';
     // One left by an earlier supervisor would describe a run that is gone.
     service.removeReadinessFile(true);
     // Starting now writes the status files itself.
@@ -512,7 +513,7 @@ export class Service {
         plan.mechanism = 'notification-fd';
       }
     }
-    if (plan.mechanism === 'running' && exists(join(this.directory, 'check'))) plan.mechanism = 'check';
+    if (plan.mechanism === 'running' && existsSync(join(this.directory, 'check'))) plan.mechanism = 'check';
     return plan;
   }
 
