@@ -95,9 +95,10 @@ rm -rf dist/programs dist/split dist/split-meta.json
 programs=()
 for program in src/programs/*.ts; do [ "$program" = src/programs/my_init.ts ] || programs+=("$program"); done
 bundle cjs "${programs[@]}" --outdir=dist/programs --out-extension:.js=.cjs
-# my_init in parts, split where it imports the supervisor and the status endpoint, so
-# that a one-shot (`my_init -- COMMAND`) reads only its own: esbuild splits only ES
-# modules, and each part is then made CommonJS, which src/load-program.ts runs.
+# my_init in parts, split where it imports the supervisor and the status endpoint (and
+# the supervisor chokidar), so that a one-shot (`my_init -- COMMAND`) reads only its
+# own: esbuild splits only ES modules, and each part is then made CommonJS, which
+# src/load-program.ts runs.
 bundle esm my_init=src/programs/my_init.ts my_init.supervisor=src/supervise/supervisor.ts \
   my_init.endpoint=src/health/endpoint.ts --splitting --outdir=dist/split --chunk-names=my_init.shared-[hash] \
   --metafile=dist/split-meta.json
