@@ -127,17 +127,17 @@ describe('watchInput', () => {
     const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
     const writer = openSync(fifo, constants.O_WRONLY);
     const chunks: string[] = [];
-    const ended = Promise.withResolvers<void>();
+    let arrived = Promise.withResolvers<void>();
     const id = native.watchInput(reader, (bytes) => {
       chunks.push(bytes.toString('latin1'));
-      if (bytes.length === 0) ended.resolve();
+      arrived.resolve();
     });
-    writeSync(writer, 'u');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    writeSync(writer, 'dx');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    closeSync(writer);
-    await ended.promise;
+    // Each write waits for the one before to be delivered: one read each, however busy the machine.
+    for (const write of [() => writeSync(writer, 'u'), () => writeSync(writer, 'dx'), () => closeSync(writer)]) {
+      arrived = Promise.withResolvers<void>();
+      write();
+      await arrived.promise;
+    }
     assert.deepEqual(chunks, ['u', 'dx', '']);
     native.closeWatch(id);
     closeSync(reader);
