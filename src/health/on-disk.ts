@@ -1,8 +1,9 @@
 // What `my_init --health` knows: the files PID 1 leaves in each service's
 // live supervise/ (found as sv finds it, in the service directory or under the
 // runtime directory), read in a process of its own. Nothing here writes.
-import { closeSync, constants, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDirectory } from '../file-tests.ts';
 import { errorText } from '../runit-errors.ts';
 import { openLiveOk } from '../supervise/location.ts';
 import { decodeStatus, STATUS_BYTES } from '../supervise/status.ts';
@@ -84,13 +85,5 @@ function readStatus(path: string): Buffer | Error {
     return new Error(`cannot read ${path}: ${errorText(error)}`);
   } finally {
     closeSync(fd);
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }

@@ -7,9 +7,10 @@
 //   update-service --list|--check [NAME]
 //   update-service --auto|--noauto DIR
 import {
-  closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync, writeSync,
+  closeSync, constants, existsSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { basename, join } from 'node:path';
+import { isDirectory, isFile, isSymlink } from '../file-tests.ts';
 import { writeStderr } from '../log.ts';
 
 /** Where Debian keeps supervise/ of services under /etc: a tmpfs, so that /etc can be read-only. */
@@ -107,7 +108,7 @@ function run(args: string[], program: string): void {
   switch (opt) {
     case '-a': case '--add': case 'enable': {
       mustBeRoot('-a');
-      if (exists(registered)) {
+      if (existsSync(registered)) {
         if (!isSymlink(registered)) fatal(`${registered} exists, but is not a symbolic link.`);
         const target = readlinkSync(registered);
         if (target !== svdir && target !== `${svdir}/`) fatal(`${registered} exists, but doesn't point to ${svdir}.`);
@@ -127,7 +128,7 @@ function run(args: string[], program: string): void {
     }
     case '-r': case '--remove': case 'disable': {
       mustBeRoot('-r');
-      if (!exists(registered)) warn(`${registered} does not exist.`);
+      if (!existsSync(registered)) warn(`${registered} does not exist.`);
       if (!isSymlink(registered)) fatal(`${registered} is not a symbolic link.`);
       const target = readlinkSync(registered);
       if (target !== svdir && target !== `${svdir}/` && target !== `${relativeSv}/${sv}`) fatal(`${registered} does not point to ${svdir}.`);
@@ -227,18 +228,6 @@ function isSupervised(directory: string): boolean {
 }
 
 /** As the shell's `test`: false for any error (missing, not a directory on the way, no access). */
-function tested(look: () => boolean): boolean {
-  try {
-    return look();
-  } catch {
-    return false;
-  }
-}
-
-const isDirectory = (path: string): boolean => tested(() => statSync(path).isDirectory());
-const isFile = (path: string): boolean => tested(() => statSync(path).isFile());
-const exists = (path: string): boolean => tested(() => statSync(path) !== undefined);
-const isSymlink = (path: string): boolean => tested(() => lstatSync(path).isSymbolicLink());
 
 function readlinkOrEmpty(path: string): string {
   try {

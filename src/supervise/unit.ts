@@ -2,7 +2,8 @@
 // a log/ directory, its logger, with a pipe from the one's stdout to the
 // other's stdin that outlives restarts of either. Used by the supervisor of a
 // whole directory (runsvdir, my_init) and by runsv for a single one.
-import { closeSync, statSync } from 'node:fs';
+import { closeSync } from 'node:fs';
+import { isDirectory } from '../file-tests.ts';
 import { join } from 'node:path';
 import { LoggerHandoff, startLogEngine } from './logger-handoff.ts';
 import { Service, type ServiceContext, type SuperviseError } from './service.ts';
@@ -57,12 +58,4 @@ export async function stopUnit(unit: Unit, options: StopOptions = {}): Promise<v
   if (unit.pipe) closeSync(unit.pipe[1]);
   await unit.logger?.stop();
   if (unit.pipe) closeSync(unit.pipe[0]);
-}
-
-export function isDirectory(path: string): boolean {
-  try {
-    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  } catch {
-    return false;
-  }
 }
