@@ -7,8 +7,8 @@
 // leaves the rest of its list to the next turn. SIGCHLD asks for a fresh list,
 // and a sweep every 30 s covers anything a coalesced signal might hide.
 import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
+import { SIGNALS, isSignalName } from './linux-signals.ts';
 import * as log from './log.ts';
 import type { Native } from './native.ts';
 import { monotonicMs } from './waiting.ts';
@@ -31,11 +31,6 @@ export function decodeWaitStatus(raw: number): ExitStatus {
 /** The shell's convention: a death by signal N is 128 + N. */
 export function exitCodeOf(status: ExitStatus): number {
   return status.code ?? 128 + (status.signal ?? 0);
-}
-
-export function signalName(signal: number): string {
-  const entry = Object.entries(osConstants.signals).find(([, number]) => number === signal);
-  return entry ? entry[0] : `signal ${signal}`;
 }
 
 export interface SpawnSpec {
@@ -224,7 +219,7 @@ export class Children {
         resolve(decodeWaitStatus(exitCodeForSpawnError(failure) << 8));
       });
       child.on('exit', (code, signal) => {
-        const signalNumber = signal === null ? 0 : osConstants.signals[signal];
+        const signalNumber = signal === null || !isSignalName(signal) ? 0 : SIGNALS[signal];
         resolve(decodeWaitStatus(signal === null ? (code ?? 0) << 8 : signalNumber));
       });
     });
@@ -234,16 +229,22 @@ export class Children {
   /** Pids of our direct children, live or zombie. */
   list(): number[] {
     if (!this.procAvailable) return [...this.waiting.keys()];
-    const pids: number[] = [];
     try {
-      for (const task of readdirSync('/proc/self/task')) {
-        const text = readFileSync(`/proc/self/task/${task}/children`, 'latin1');
-        for (const word of text.split(' ')) if (word !== '') pids.push(Number(word));
-      }
+      return this.childrenOf(0);
     } catch {
       // No /proc: only the children we started can be waited for.
       this.procAvailable = false;
       return [...this.waiting.keys()];
+    }
+  }
+
+  /** The children of `pid` (0: ours), live or zombie; throws when /proc cannot tell (`pid` is gone, say). */
+  childrenOf(pid: number): number[] {
+    if (this.native !== null) return this.native.listChildren(pid);
+    const pids: number[] = [];
+    const tasks = `/proc/${pid === 0 ? 'self' : pid}/task`;
+    for (const task of readdirSync(tasks)) {
+      for (const word of readFileSync(`${tasks}/${task}/children`, 'latin1').split(' ')) if (word !== '') pids.push(Number(word));
     }
     return pids;
   }

@@ -2,7 +2,7 @@
 // are not all gone after KILL_ALL_PROCESSES_TIMEOUT. As PID 1 that is kill(-1),
 // as in the reference. Anywhere else kill(-1) would hit every process of the
 // user (for root: the machine), so only our own descendants are signalled.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import type { Children } from './children.ts';
 import * as log from './log.ts';
 import { statFields } from './proc-stat.ts';
@@ -15,10 +15,7 @@ function descendants(children: Children): number[] {
     const pid = queue.shift()!;
     found.push(pid);
     try {
-      for (const task of readdirSync(`/proc/${pid}/task`)) {
-        const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'latin1');
-        for (const word of text.split(' ')) if (word !== '') queue.push(Number(word));
-      }
+      for (const child of children.childrenOf(pid)) queue.push(child);
     } catch {
       // Exited while we looked.
     }

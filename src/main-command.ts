@@ -2,7 +2,8 @@
 // made the terminal's foreground group when my_init holds the terminal, so that
 // `docker run -it IMAGE my_init -- bash -l` has job control and Ctrl-C reaches
 // bash instead of the init.
-import { exitCodeForSpawnError, exitCodeOf, signalName, SpawnError } from './children.ts';
+import { exitCodeForSpawnError, exitCodeOf, SpawnError } from './children.ts';
+import { signalName } from './linux-signals.ts';
 import * as log from './log.ts';
 import type { Native } from './native.ts';
 import { statFields } from './proc-stat.ts';

@@ -4,7 +4,6 @@
 // behind and a read-only image still works when any such directory exists.
 import { closeSync, constants, openSync, unlinkSync, writeSync } from 'node:fs';
 import { getRawAsset, isSea } from 'node:sea';
-import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 
 export interface Native {
@@ -20,6 +19,8 @@ export interface Native {
   ): number;
   /** Raw wait status, or null while the child runs. Throws ECHILD when it is not ours. */
   waitpid(pid: number): number | null;
+  /** The children of `pid` (0: ours), from /proc/PID/task/TID/children. Throws with the errno when they cannot be read. */
+  listChildren(pid: number): number[];
   setChildSubreaper(): void;
   /** V8's last-resort GC, which compacts the heap and gives empty pages back. */
   compactHeap(): void;
@@ -105,8 +106,9 @@ function withErrnoCode<T extends (...args: never[]) => unknown>(fn: T): T {
       return fn(...args);
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      // Looked up only on failure. Several names share a number (EAGAIN, EWOULDBLOCK): the first is the one people know.
-      const name = (errno: number) => Object.entries(osConstants.errno).find(([, value]) => value === errno)?.[0];
+      // Looked up only on failure, so that no start loads node:os. Several names share a number
+      // (EAGAIN, EWOULDBLOCK): the first is the one people know.
+      const name = (errno: number) => Object.entries(process.getBuiltinModule('node:os').constants.errno).find(([, value]) => value === errno)?.[0];
       if (typeof e.errno === 'number' && e.code === undefined) e.code = name(e.errno) ?? 'EUNKNOWN';
       throw e;
     }

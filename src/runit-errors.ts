@@ -1,6 +1,5 @@
 // The words runit's programs use for an errno (djb's error_str), so that our
 // messages read as theirs: `unable to change to service directory: file does not exist`.
-import { constants } from 'node:os';
 
 // Linux's numbers, in error_str's order: the first match wins (EAGAIN before EWOULDBLOCK's twin, say).
 const ERROR_TEXT: readonly (readonly [number, string])[] = [
@@ -40,6 +39,7 @@ export function errnoText(errno: number): string {
 export function errorText(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === undefined) return error instanceof Error ? error.message : String(error);
-  const errno = (constants.errno as Record<string, number>)[code];
+  // node:os only on failure: the supervisor loads this module at every boot.
+  const errno = (process.getBuiltinModule('node:os').constants.errno as Record<string, number>)[code];
   return errno === undefined ? code : errnoText(errno);
 }

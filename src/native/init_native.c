@@ -425,6 +425,81 @@ static napi_value js_waitpid(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * Appends the pids in one /proc/PID/task/TID/children file (space-separated, any
+ * length: an orphan storm can make it many pages) to `array`; false, with errno
+ * set, when it cannot be read.
+ */
+static bool append_children(napi_env env, const char *path, napi_value array, uint32_t *count) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buffer[4096];
+  int32_t pid = -1; /* the number being read, across reads */
+  ssize_t got;
+  while ((got = read(fd, buffer, sizeof buffer)) != 0) {
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      close(fd);
+      errno = err;
+      return false;
+    }
+    for (ssize_t i = 0; i < got; i++) {
+      char c = buffer[i];
+      if (c >= '0' && c <= '9') {
+        pid = (pid < 0 ? 0 : pid * 10) + (c - '0');
+      } else if (pid >= 0) {
+        napi_value number;
+        napi_create_int32(env, pid, &number);
+        napi_set_element(env, array, (*count)++, number);
+        pid = -1;
+      }
+    }
+  }
+  close(fd);
+  if (pid >= 0) {
+    napi_value number;
+    napi_create_int32(env, pid, &number);
+    napi_set_element(env, array, (*count)++, number);
+  }
+  return true;
+}
+
+/*
+ * listChildren(pid) -> [pid...]: the children of process `pid` (0: ours), live
+ * or zombie, from each of its threads' /proc/PID/task/TID/children. In C
+ * because the reaper lists ours after every SIGCHLD, where Node's readdir and
+ * reads of eight small files took 0.8 ms of a one-shot. A thread that ends
+ * while we look is passed over; the process's main thread is not, so a kernel
+ * without these files (CONFIG_PROC_CHILDREN) throws ENOENT.
+ */
+static napi_value js_list_children(napi_env env, napi_callback_info info) {
+  int32_t pid;
+  if (!int_argument(env, info, &pid, "listChildren: expected a pid (0: ours)")) return NULL;
+  if (pid < 0) return throw_type(env, "listChildren: expected a pid (0: ours)");
+  int32_t leader = pid == 0 ? getpid() : pid;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task", (int)leader);
+  DIR *tasks = opendir(path);
+  if (tasks == NULL) return throw_errno(env, errno, "opendir");
+  napi_value result;
+  napi_create_array(env, &result);
+  uint32_t count = 0;
+  int failure = 0;
+  struct dirent *entry;
+  while ((entry = readdir(tasks)) != NULL) {
+    if (entry->d_name[0] == '.') continue;
+    snprintf(path, sizeof path, "/proc/%d/task/%.20s/children", (int)leader, entry->d_name);
+    if (append_children(env, path, result, &count)) continue;
+    if ((errno == ENOENT || errno == ESRCH) && atoi(entry->d_name) != leader) continue;
+    failure = errno;
+    break;
+  }
+  closedir(tasks);
+  if (failure != 0) return throw_errno(env, failure, "open");
+  return result;
+}
+
 /* Orphans of our descendants come to us even when we are not PID 1. */
 static napi_value js_set_child_subreaper(napi_env env, napi_callback_info info) {
   (void)info;
@@ -1244,6 +1319,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"waitpid", NULL, js_waitpid, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"listChildren", NULL, js_list_children, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setChildSubreaper", NULL, js_set_child_subreaper, NULL, NULL, NULL, napi_enumerable, NULL},
       {"compactHeap", NULL, js_compact_heap, NULL, NULL, NULL, napi_enumerable, NULL},
       {"releaseMemory", NULL, js_release_memory, NULL, NULL, NULL, napi_enumerable, NULL},

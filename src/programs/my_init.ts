@@ -4,7 +4,6 @@
 // First, so that its handlers are installed before the rest loads.
 import { signals } from '../signals.ts';
 import { stat, writeSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { Children, processEnvironment } from '../children.ts';
 import { parseArguments, type Options } from '../cli.ts';
 import { placeEnvironment } from '../env-location.ts';
@@ -12,6 +11,7 @@ import { DEFAULT_ENV_PATHS, EnvStore } from '../env-store.ts';
 import { useNativeFileCalls } from '../file-calls.ts';
 import { readStatusAddress, type StatusAddress } from '../health/status-address.ts';
 import { killAllProcesses } from '../kill-all.ts';
+import { SIGNALS } from '../linux-signals.ts';
 import { loadProgram } from '../load-program.ts';
 import * as log from '../log.ts';
 import { runMainCommand } from '../main-command.ts';
@@ -81,7 +81,7 @@ async function runToExit(args: string[]): Promise<number> {
     native.setProcessName('my_init');
     // The executable runs with --disable-sigusr1, which blocks SIGUSR1 so that
     // it can never open the debugger; our handler now takes it (and any that waited).
-    native.unblockSignal(osConstants.signals.SIGUSR1);
+    native.unblockSignal(SIGNALS.SIGUSR1);
     if (process.pid !== 1) native.setChildSubreaper();
   }
   signals.useNative(native);

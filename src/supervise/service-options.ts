@@ -4,8 +4,8 @@
 // A file with bad content gets one warning naming it and its value (again only
 // when the value changes), and its default is used.
 import { existsSync, readFileSync } from 'node:fs';
-import { constants } from 'node:os';
 import { join } from 'node:path';
+import { isSignalName } from '../linux-signals.ts';
 import * as log from '../log.ts';
 
 /** How much of a bad value a warning quotes: a line, not the file. */
@@ -48,7 +48,7 @@ export class ServiceOptions {
   downSignal(): NodeJS.Signals {
     return this.parse('down-signal', 'a signal name such as SIGHUP', 'using SIGTERM', (text) => {
       const name = (text.toUpperCase().startsWith('SIG') ? text.toUpperCase() : `SIG${text.toUpperCase()}`) as NodeJS.Signals;
-      return Object.hasOwn(constants.signals, name) ? name : undefined;
+      return isSignalName(name) ? name : undefined;
     }, 'SIGTERM');
   }
 

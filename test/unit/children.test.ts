@@ -1,11 +1,11 @@
-// The pure parts of src/children.ts: wait statuses, exit codes, signal names, PATH search.
+// The pure parts of src/children.ts: wait statuses, exit codes, PATH search.
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
-  decodeWaitStatus, exitCodeForSpawnError, exitCodeOf, resolveExecutable, signalName, SpawnError,
+  decodeWaitStatus, exitCodeForSpawnError, exitCodeOf, resolveExecutable, SpawnError,
 } from '../../src/children.ts';
 
 function tempDir(): string {
@@ -48,18 +48,6 @@ describe('exitCodeOf', () => {
     assert.equal(exitCodeOf({ code: null, signal: 9, raw: 9 }), 137);
     assert.equal(exitCodeOf(decodeWaitStatus(15)), 143);
     assert.equal(exitCodeOf(decodeWaitStatus(11 | 0x80)), 139);
-  });
-});
-
-describe('signalName', () => {
-  test('names known signals', () => {
-    assert.equal(signalName(15), 'SIGTERM');
-    assert.equal(signalName(9), 'SIGKILL');
-    assert.equal(signalName(2), 'SIGINT');
-  });
-
-  test('describes an unknown number', () => {
-    assert.equal(signalName(999), 'signal 999');
   });
 });
 
