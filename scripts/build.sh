@@ -96,11 +96,11 @@ programs=()
 for program in src/programs/*.ts; do [ "$program" = src/programs/my_init.ts ] || programs+=("$program"); done
 bundle cjs "${programs[@]}" --outdir=dist/programs --out-extension:.js=.cjs
 # my_init in parts, split where it imports the supervisor and the status endpoint (and
-# the supervisor chokidar), so that a one-shot (`my_init -- COMMAND`) reads only its
-# own: esbuild splits only ES modules, and each part is then made CommonJS, which
-# src/load-program.ts runs.
+# the supervisor chokidar and the svlogd engine), so that a one-shot (`my_init -- COMMAND`)
+# reads only its own, and a boot only what its services use: esbuild splits only ES
+# modules, and each part is then made CommonJS, which src/load-program.ts runs.
 bundle esm my_init=src/programs/my_init.ts my_init.supervisor=src/supervise/supervisor.ts \
-  my_init.endpoint=src/health/endpoint.ts --splitting --outdir=dist/split --chunk-names=my_init.shared-[hash] \
+  my_init.endpoint=src/health/endpoint.ts my_init.logger=src/svlogd/engine.ts --splitting --outdir=dist/split --chunk-names=my_init.shared-[hash] \
   --metafile=dist/split-meta.json
 # (A part's import() must become a require, which load-program.ts answers: a real
 # import() in a vm.Script has no loader to go to.)
