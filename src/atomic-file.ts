@@ -53,7 +53,9 @@ export interface WriteOptions {
 function holds(path: string, stats: Stats, bytes: Uint8Array): boolean {
   if (!stats.isFile() || stats.size !== bytes.length) return false;
   try {
-    return readFileSync(path).equals(bytes);
+    // A number: it is no longer a regular file.
+    const read = nativeFileCalls()?.readRegularFile(path) ?? readFileSync(path);
+    return typeof read !== 'number' && read.equals(bytes);
   } catch {
     return false; // Unreadable: writing it says why, if it fails.
   }

@@ -116,6 +116,19 @@ describe('with the native calls and without, the same files', () => {
       store.importMissing(env);
       assert.deepEqual([...env], [['GOOD', 'value']]);
     });
+
+    test(`${withNative ? 'native' : 'Node fs'}: unlessSame leaves a file that holds the bytes (its inode too), replaces one that does not`, () => {
+      useNativeFileCalls(withNative ? native : null);
+      after(() => useNativeFileCalls(null));
+      const dump = join(tempDir(), 'env.sh');
+      writeFileSync(dump, 'export A=1\n');
+      const { ino } = statSync(dump);
+      writeFileAtomic(dump, 'export A=1\n', { unlessSame: true });
+      assert.equal(statSync(dump).ino, ino);
+      writeFileAtomic(dump, 'export A=2\n', { unlessSame: true });
+      assert.notEqual(statSync(dump).ino, ino);
+      assert.equal(readFileSync(dump, 'utf8'), 'export A=2\n');
+    });
   }
 });
 
