@@ -444,6 +444,7 @@ function imageLayoutStartUp(floorPath: string): Array<[string, string, string]> 
     }
   }
   // The peer: Debian's runsvdir (C), whose runsvs make the same supervise/ directories, locks and FIFOs.
+  if (!statSync('/usr/bin/runsvdir', { throwIfNoEntry: false })) throw new Error('bench: /usr/bin/runsvdir is missing (apt-get install runit)');
   for (const [kind, runs] of SERVICE_RUNS) {
     boots.push([`Debian's \`runsvdir -P /etc/service\` (C), the same 10 services (${kind})`,
       `rm -rf /etc/service && cp -a ${runs} /etc/service`, pid1(['/usr/bin/runsvdir', '-P', '/etc/service']), 10]);
