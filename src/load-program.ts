@@ -2,8 +2,8 @@
 // from the executable's assets, with the V8 code cache made for it at build time.
 // One bundle for all the programs cost each of them about 10 ms of start-up, to
 // read and deserialize code it never runs. my_init's bundle is split in parts
-// the same way (the supervisor, the status endpoint, what they share with the
-// init): a part is loaded when first required, once, so every part sees the
+// the same way (the supervisor, the svlogd engine, the status endpoint, what
+// they share with the init): a part is loaded when first required, once, so every part sees the
 // same instance of a module they share. What my_init needs at every start is
 // one asset, a pack of its parts (scripts/pack-parts.ts).
 import { getAsset, getRawAsset } from 'node:sea';

@@ -430,6 +430,12 @@ static napi_value js_waitpid(napi_env env, napi_callback_info info) {
  * length: an orphan storm can make it many pages) to `array`; false, with errno
  * set, when it cannot be read.
  */
+static void push_pid(napi_env env, napi_value array, uint32_t *count, int32_t pid) {
+  napi_value number;
+  napi_create_int32(env, pid, &number);
+  napi_set_element(env, array, (*count)++, number);
+}
+
 static bool append_children(napi_env env, const char *path, napi_value array, uint32_t *count) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
@@ -449,19 +455,13 @@ static bool append_children(napi_env env, const char *path, napi_value array, ui
       if (c >= '0' && c <= '9') {
         pid = (pid < 0 ? 0 : pid * 10) + (c - '0');
       } else if (pid >= 0) {
-        napi_value number;
-        napi_create_int32(env, pid, &number);
-        napi_set_element(env, array, (*count)++, number);
+        push_pid(env, array, count, pid);
         pid = -1;
       }
     }
   }
   close(fd);
-  if (pid >= 0) {
-    napi_value number;
-    napi_create_int32(env, pid, &number);
-    napi_set_element(env, array, (*count)++, number);
-  }
+  if (pid >= 0) push_pid(env, array, count, pid);
   return true;
 }
 
