@@ -44,7 +44,13 @@ export interface Running {
   readonly side: Side;
   readonly pid: number;
   write(text: string | Buffer): Promise<void>;
-  signal(name: NodeJS.Signals): void;
+  /**
+   * Sends `name` once the program sleeps in a system call (waiting for input, its signals unblocked).
+   * runit's programs take a signal in a handler that only sets a flag, read after their poll returns:
+   * one that comes while they are still at work is acted on at their next input, not at once, and a
+   * case that waits for the effect would wait for nothing (seen with svlogd on a busy machine).
+   */
+  signal(name: NodeJS.Signals): Promise<void>;
   /** Polls (every 10 ms) until `check` holds; fails the case after `timeoutMs`. */
   until(check: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   /** Closes the program's stdin. */
@@ -124,6 +130,17 @@ export async function runSide(c: Case, side: Side): Promise<Outcome> {
   }
 }
 
+/** Whether `pid` sleeps (state S) inside a system call (/proc/PID/syscall names one, not `running`). */
+function sleepsInSyscall(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    if (stat[stat.lastIndexOf(')') + 2] !== 'S') return false;
+    return !readFileSync(`/proc/${pid}/syscall`, 'latin1').startsWith('running');
+  } catch {
+    return false; // Gone: the caller's wait says so.
+  }
+}
+
 function execute(c: Case, side: Side, executable: string, dir: string): Promise<Omit<Outcome, 'files'>> {
   return new Promise((resolve, reject) => {
     const args = c.args.map((arg) => arg.replaceAll('$DIR', dir));
@@ -156,7 +173,10 @@ function execute(c: Case, side: Side, executable: string, dir: string): Promise<
       side,
       pid: child.pid ?? -1,
       write: (text) => new Promise((done, fail) => child.stdin.write(text, (error) => (error ? fail(error) : done()))),
-      signal: (name) => child.kill(name),
+      signal: async (name) => {
+        await running.until(() => sleepsInSyscall(running.pid), `a program idle enough to take ${name}`);
+        child.kill(name);
+      },
       end: () => child.stdin.end(),
       stderr: () => stderr,
       until: async (check, what, timeoutMs = 5000) => {

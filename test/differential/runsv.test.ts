@@ -56,7 +56,7 @@ describe('runsv: supervising', () => {
     observe(run.dir, 'status', 'svc');
     observe(run.dir, '-w', '5', 'cont', 'svc');
     observe(run.dir, '-w', '5', 'once', 'svc');
-    run.signal('SIGTERM');
+    await run.signal('SIGTERM');
   })));
   test('a down file: not started until up', same(runsvCase(['svc'], (dir) => makeService(join(dir, 'svc'), 'exec sleep 1000', { files: { down: '' } }), async (run) => {
     await whenUp(run);
@@ -80,6 +80,6 @@ describe('runsv: supervising', () => {
     observe(run.dir, 'status', 'svc');
     observe(run.dir, 'exit', 'svc/log');
     observe(run.dir, 'status', 'svc');
-    run.signal('SIGTERM');
+    await run.signal('SIGTERM');
   })));
 });

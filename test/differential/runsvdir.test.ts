@@ -49,12 +49,12 @@ describe('runsvdir', () => {
     renameSync(join(run.dir, 'new'), join(run.dir, 'svcs', 'c'));
     await whenSupervised(run, 'c');
     observe(run.dir, 'status', 'svcs/c');
-    run.signal('SIGTERM');
+    await run.signal('SIGTERM');
   })));
 
   test('HUP: every service is stopped, exit 111', same(runsvdirCase(['svcs'], services, async (run) => {
     await whenSupervised(run, 'a', 'b', 'b/log');
-    run.signal('SIGHUP');
+    await run.signal('SIGHUP');
   }, (dir) => {
     untilUnsupervised(dir);
     untilSteady(dir);
@@ -62,7 +62,7 @@ describe('runsvdir', () => {
 
   test('a log argument shorter than seven characters is refused', same(runsvdirCase(['svcs', 'abc'], services, async (run) => {
     await whenSupervised(run, 'a');
-    run.signal('SIGTERM');
+    await run.signal('SIGTERM');
   })));
 
   test("log: the services' stderr scrolls through the process title", same(runsvdirCase(['-P', 'svcs', '.'.repeat(30)], (dir) => {
@@ -74,6 +74,6 @@ describe('runsvdir', () => {
     const cmdline = (): string => readFileSync(`/proc/${run.pid}/cmdline`, 'latin1').replaceAll('\0', ' ').trimEnd();
     await run.until(() => cmdline().includes('said-on-stderr'), 'the title to show the message');
     writeFileSync(join(run.dir, 'title', 'shown'), cmdline());
-    run.signal('SIGTERM');
+    await run.signal('SIGTERM');
   })));
 });

@@ -211,7 +211,7 @@ test('processor: after ALRM, then at the end of input, svlogd waits for it', asy
     during: async (run) => {
       await run.write('one\n');
       await run.until(() => read(run, 'd/current') === 'one\n', 'the first line');
-      run.signal('SIGALRM');
+      await run.signal('SIGALRM');
       await run.until(() => rotated(run, 'd').length > 0, 'the rotation');
       await run.write('two\n');
     },
@@ -273,7 +273,7 @@ test('ALRM rotates every non-empty current, and only those', async () => {
     during: async (run) => {
       await run.write('first\n');
       await run.until(() => read(run, 'a/current') === 'first\n', 'the first line');
-      run.signal('SIGALRM');
+      await run.signal('SIGALRM');
       await run.until(() => rotated(run, 'a').length === 1, 'the rotation');
       await run.write('second\n');
       await run.until(() => read(run, 'a/current') === 'second\n', 'the second line');
@@ -289,7 +289,7 @@ test('HUP re-reads config and reopens current', async () => {
       await run.write('keep\ndrop this\n');
       await run.until(() => read(run, 'd/current') === 'keep\n', 'the first lines');
       writeFileSync(join(run.dir, 'd', 'config'), '-*keep*\npnew: \n');
-      run.signal('SIGHUP');
+      await run.signal('SIGHUP');
       await run.until(() => run.stderr().includes('append: d/current'), 'the reopening');
       await run.write('keep\ndrop this\n');
       await run.until(() => read(run, 'd/current').includes('drop'), 'the lines after HUP');
@@ -309,7 +309,7 @@ test('HUP: when no directory can be opened any more, svlogd exits 111', async ()
       const { renameSync } = await import('node:fs');
       renameSync(join(run.dir, 'd'), join(run.dir, 'old'));
       renameSync(join(run.dir, 'other'), join(run.dir, 'd'));
-      run.signal('SIGHUP');
+      await run.signal('SIGHUP');
       await run.until(() => run.stderr().includes('fatal'), 'the fatal message');
     },
   }).then((outcome) => assert.equal(outcome.code, 111));
@@ -322,7 +322,7 @@ test('TERM after a complete line: svlogd flushes and exits 0', async () => {
     during: async (run) => {
       await run.write('foo\nbar\n');
       await run.until(() => read(run, 'd/current') === 'foo\nbar\n', 'the lines');
-      run.signal('SIGTERM');
+      await run.signal('SIGTERM');
       // With its stdin still open: the exit must not wait for the writer.
       await run.until(() => gone(run.pid), 'the exit after TERM');
     },
@@ -336,7 +336,7 @@ test('TERM in mid-line: svlogd reads on to the end of that line, drops it, and e
     during: async (run) => {
       await run.write('foo\nbar');
       await run.until(() => read(run, 'd/current') === 'foo\n', 'the first line');
-      run.signal('SIGTERM');
+      await run.signal('SIGTERM');
       await run.until(() => run.stderr().includes('sigterm received.'), 'the signal');
       await run.write('baz\nqux\n');
       await run.until(() => statSync(join(run.dir, 'd', 'current')).mode % 0o1000 === 0o744, 'the end');
@@ -444,7 +444,7 @@ test('current is a directory: svlogd pauses on it for good (killed here)', async
     setup: (dir) => mkdirSync(join(dir, 'd', 'current'), { recursive: true }),
     during: async (run) => {
       await run.until(() => run.stderr().includes('pausing'), 'the pause');
-      run.signal('SIGKILL');
+      await run.signal('SIGKILL');
     },
   });
   assert.match(outcome.stderr, /^svlogd: pausing: unable to open current: d: is a directory\n/);
@@ -469,7 +469,7 @@ test('HUP: stderr selection (e) outlives a config that no longer has patterns, a
       await run.write('one\n');
       await run.until(() => read(run, 'd/current') === 'one\n', 'the first line');
       writeFileSync(join(run.dir, 'd', 'config'), 's5000\n');
-      run.signal('SIGHUP');
+      await run.signal('SIGHUP');
       await run.until(() => run.stderr().includes('append: d/current'), 'the reopening');
       await run.write('two\n');
       await run.until(() => read(run, 'd/current') === 'one\ntwo\n', 'the second line');
