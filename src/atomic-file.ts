@@ -1,17 +1,14 @@
 // Replaces a file so that readers see the old or the new content, never a part:
 // write a temporary file beside it, give it the old file's mode, owner and
 // group (the image makes the dumps 0640 root:docker_env), then rename.
-import {
-  closeSync, fchmodSync, fchownSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, statSync,
-  unlinkSync, writeSync, type Stats,
-} from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { TEMP_PREFIX } from './container-env.ts';
-import { nativeFileCalls } from './file-calls.ts';
-
-function statOrNull(path: string): Stats | null {
-  return statSync(path, { throwIfNoEntry: false }) ?? null;
-}
+import { must, SystemError } from './system/errors.ts';
+import {
+  close, fchmod, fchown, O_CREAT, O_TRUNC, O_WRONLY, open, readFile, realpath, rename, type Stat, statIfAny, unlink,
+  writeAll,
+} from './system/files.ts';
+import { basename, dirname, join } from './system/path.ts';
+import { byteLength, equalBytes, fromUtf8, utf8 } from './system/text.ts';
 
 /** Linux's longest file name, in bytes. */
 const NAME_MAX = 255;
@@ -22,13 +19,13 @@ const NAME_MAX = 255;
  * written one at a time, so two names that share their start cannot clash.
  */
 function temporaryName(name: string): string {
-  const room = NAME_MAX - Buffer.byteLength(TEMP_PREFIX);
-  const bytes = Buffer.from(name);
+  const room = NAME_MAX - byteLength(TEMP_PREFIX);
+  const bytes = utf8(name);
   if (bytes.length <= room) return TEMP_PREFIX + name;
   // Cut on a character boundary: half a character would become U+FFFD, three bytes long.
   let end = room;
   while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
-  return TEMP_PREFIX + bytes.subarray(0, end).toString();
+  return TEMP_PREFIX + fromUtf8(bytes.subarray(0, end));
 }
 
 /** A file that could not be written: `cannot write PATH: REASON`, with both parts kept for a line that names several. */
@@ -50,15 +47,11 @@ export interface WriteOptions {
 }
 
 /** Whether the regular file `path` (whose stat is `stats`) holds exactly `bytes`. */
-function holds(path: string, stats: Stats, bytes: Uint8Array): boolean {
+function holds(path: string, stats: Stat, bytes: Uint8Array): boolean {
   if (!stats.isFile() || stats.size !== bytes.length) return false;
-  try {
-    // A number: it is no longer a regular file.
-    const read = nativeFileCalls()?.readRegularFile(path) ?? readFileSync(path);
-    return typeof read !== 'number' && read.equals(bytes);
-  } catch {
-    return false; // Unreadable: writing it says why, if it fails.
-  }
+  // Unreadable: writing it says why, if it fails.
+  const read = readFile(path);
+  return !(read instanceof SystemError) && equalBytes(read, bytes);
 }
 
 /** Throws a WriteError naming the file and the reason. */
@@ -68,49 +61,32 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, { ab
   let fd: number | null = null;
   try {
     // Replace what a symlink points to, not the link (the reference wrote through it).
-    let existing = absent ? null : (lstatSync(path, { throwIfNoEntry: false }) ?? null);
+    let existing = absent ? null : must(statIfAny(path, false));
     if (existing?.isSymbolicLink()) {
-      target = realpathSync(path);
-      existing = statOrNull(target);
+      target = must(realpath(path));
+      existing = must(statIfAny(target));
     }
-    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+    const bytes = typeof content === 'string' ? utf8(content) : content;
     if (unlessSame && existing !== null && holds(target, existing, bytes)) return;
     temp = join(dirname(target), temporaryName(basename(target)));
-    const native = nativeFileCalls();
-    if (native !== null) {
-      // The same steps as below, in one call; it removes the temporary file itself when one fails.
-      const owner = existing === null ? [-1, -1] : [existing.uid, existing.gid];
-      native.replaceFile(temp, target, bytes, existing ? existing.mode & 0o7777 : 0o666, owner[0]!, owner[1]!);
-      temp = null;
-      return;
-    }
-    fd = openSync(temp, 'w', existing ? existing.mode & 0o7777 : 0o666);
-    for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+    fd = must(open(temp, O_WRONLY | O_CREAT | O_TRUNC, existing ? existing.mode & 0o7777 : 0o666));
+    must(writeAll(fd, bytes));
     if (existing) {
-      try {
-        fchownSync(fd, existing.uid, existing.gid);
-      } catch (error) {
-        // Not root: the file stays ours, which is all a non-root my_init can do.
-        if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
-      }
-      fchmodSync(fd, existing.mode & 0o7777);
+      const owned = fchown(fd, existing.uid, existing.gid);
+      // Not root: the file stays ours, which is all a non-root my_init can do.
+      if (owned !== undefined && owned.code !== 'EPERM') throw owned;
+      must(fchmod(fd, existing.mode & 0o7777));
     }
-    closeSync(fd);
+    must(close(fd));
     fd = null;
-    renameSync(temp, target);
+    must(rename(temp, target));
     temp = null;
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const reason = error instanceof SystemError ? error.code : (error as Error).message;
     throw new WriteError(target, describeWriteError(reason));
   } finally {
-    if (fd !== null) closeSync(fd);
-    if (temp !== null) {
-      try {
-        unlinkSync(temp);
-      } catch {
-        // Never created.
-      }
-    }
+    if (fd !== null) close(fd);
+    if (temp !== null) unlink(temp); // An error: it was never created.
   }
 }
 

@@ -6,12 +6,15 @@
 // an orphan storm cannot stall the event loop: a pass that runs out of time
 // leaves the rest of its list to the next turn. SIGCHLD asks for a fresh list,
 // and a sweep every 30 s covers anything a coalesced signal might hide.
-import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve as resolvePath } from 'node:path';
-import { SIGNALS, isSignalName } from './linux-signals.ts';
+import { SIGNALS } from './linux-signals.ts';
 import * as log from './log.ts';
-import type { Native } from './native.ts';
-import { monotonicMs } from './waiting.ts';
+import { SystemError } from './system/errors.ts';
+import { access, stat, X_OK } from './system/files.ts';
+import { monotonicMs, setImmediate, setInterval, type Timer } from './system/loop.ts';
+import { join, resolve as resolvePath } from './system/path.ts';
+import { childrenOf, spawn as platformSpawn, startEnvironment, waitFor, type GroupMode } from './system/processes.ts';
+import { onSignal } from './system/signals.ts';
+import { byteLength } from './system/text.ts';
 
 export interface ExitStatus {
   /** Exit code, or null when a signal ended the process. */
@@ -42,7 +45,7 @@ export interface SpawnSpec {
   /** The child's fds 0, 1, 2 (and more); default: ours. */
   stdio?: readonly number[];
   /** Our process group (default), a group of its own, or a session of its own. */
-  group?: 'inherit' | 'own-group' | 'own-session';
+  group?: GroupMode;
   /** A terminal fd whose foreground group the child's new group becomes. */
   foregroundTerminal?: number;
 }
@@ -84,9 +87,7 @@ export function exitCodeForSpawnError(error: SpawnError): number {
 }
 
 /** This process's own environment, as the map every spawn takes. */
-export function processEnvironment(): Map<string, string> {
-  return new Map(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-}
+export const processEnvironment = startEnvironment;
 
 /** Linux's limit on one NAME=VALUE string passed to execve (MAX_ARG_STRLEN), NUL included. */
 const MAX_ENV_STRING_BYTES = 128 * 1024;
@@ -101,7 +102,7 @@ export function environmentStrings(env: ReadonlyMap<string, string>): string[] {
   const strings: string[] = [];
   for (const [name, value] of env) {
     const entry = `${name}=${value}`;
-    const bytes = Buffer.byteLength(entry) + 1;
+    const bytes = byteLength(entry) + 1;
     if (bytes > MAX_ENV_STRING_BYTES) {
       if (!tooLargeWarned.has(name)) {
         tooLargeWarned.add(name);
@@ -128,27 +129,25 @@ export function resolveExecutable(name: string, path: string | undefined, cwd?: 
   let denied = false;
   for (const directory of (path ?? DEFAULT_PATH).split(':')) {
     const candidate = cwd === undefined ? join(directory === '' ? '.' : directory, name) : resolvePath(cwd, directory, name);
-    try {
-      // Most directories of PATH do not have it: no exception (and its stack) for each.
-      if (!statSync(candidate, { throwIfNoEntry: false })?.isFile()) continue;
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EACCES') denied = true;
+    const found = stat(candidate);
+    if (found instanceof SystemError) {
+      if (found.code === 'EACCES') denied = true;
+      continue;
     }
+    if (!found.isFile()) continue;
+    const runnable = access(candidate, X_OK);
+    if (runnable === undefined) return candidate;
+    if (runnable.code === 'EACCES') denied = true;
   }
   return new SpawnError(name, denied ? 'EACCES' : 'ENOENT');
 }
 
-const GROUP_MODES = { inherit: 0, 'own-group': 1, 'own-session': 2 } as const;
 const PASS_BUDGET_MS = 5;
 // Every exit raises SIGCHLD, which starts a pass; the sweep is only a safety
 // net, kept rare so that an idle init costs no CPU.
 const SWEEP_INTERVAL_MS = 30_000;
 
 export class Children {
-  /** null: the addon could not be loaded; libuv starts and reaps our own children, orphans stay zombies. */
-  private readonly native: Native | null;
   private readonly waiting = new Map<number, (status: ExitStatus) => void>();
   private passScheduled = false;
   /** Listed, not yet waited for: what a pass that ran out of time left. */
@@ -156,18 +155,16 @@ export class Children {
   /** Something may have exited since the last listing. */
   private listingStale = true;
   /** Ref'd exactly while someone waits for a child, so that the wait keeps the process alive. */
-  private readonly sweep: NodeJS.Timeout;
+  private readonly sweep: Timer;
   private procAvailable = true;
   /** Where a child starts when its spec names no directory; undefined: ours. */
   private readonly defaultCwd: string | undefined;
   orphansReaped = 0;
 
-  constructor(native: Native | null, { defaultCwd }: { defaultCwd?: string } = {}) {
-    this.native = native;
+  constructor({ defaultCwd }: { defaultCwd?: string } = {}) {
     this.defaultCwd = defaultCwd;
     this.sweep = setInterval(() => this.wake(), SWEEP_INTERVAL_MS).unref();
-    if (native === null) return;
-    process.on('SIGCHLD', () => this.wake());
+    onSignal(SIGNALS.SIGCHLD, () => this.wake());
   }
 
   spawn(spec: SpawnSpec): Child {
@@ -175,78 +172,35 @@ export class Children {
     const cwd = spec.cwd ?? this.defaultCwd;
     const resolved = resolveExecutable(file ?? '', spec.env.get('PATH'), cwd);
     if (resolved instanceof SpawnError) throw resolved;
-    const envp = environmentStrings(spec.env);
-    if (this.native === null) return this.spawnWithLibuv(resolved, { ...spec, cwd }, envp);
-    let pid: number;
-    try {
-      pid = this.native.spawn(
-        resolved,
-        spec.argv,
-        envp,
-        cwd ?? null,
-        spec.stdio ?? [0, 1, 2],
-        GROUP_MODES[spec.group ?? 'inherit'],
-        spec.foregroundTerminal ?? -1,
-      );
-    } catch (error) {
-      throw new SpawnError(file ?? '', (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN');
-    }
+    const pid = platformSpawn({
+      file: resolved,
+      argv: spec.argv,
+      envp: environmentStrings(spec.env),
+      cwd: cwd ?? null,
+      fds: spec.stdio ?? [0, 1, 2],
+      group: spec.group ?? 'inherit',
+      terminal: spec.foregroundTerminal ?? -1,
+    });
+    if (pid instanceof SystemError) throw new SpawnError(file ?? '', pid.code);
     const exited = new Promise<ExitStatus>((resolve) => this.waiting.set(pid, resolve));
     this.sweep.ref();
-    // No pass now: were it gone already, its SIGCHLD (our handler was in place first) brings one.
+    // No pass now: were it gone already, its SIGCHLD (blocked, and read from the signalfd) brings one.
     return { pid, exited };
-  }
-
-  /**
-   * Without the addon: no process group or terminal for the child, and libuv
-   * reaps it. libuv reports a failed exec later; it becomes exit code 127/126.
-   */
-  private spawnWithLibuv(file: string, spec: SpawnSpec, envp: readonly string[]): Child {
-    // Loaded only here: node:child_process (and the stream modules under it) cost start-up time.
-    const { spawn: libuvSpawn } = require('node:child_process') as typeof import('node:child_process');
-    const env = Object.fromEntries(envp.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
-    const child = libuvSpawn(file, spec.argv.slice(1), {
-      argv0: spec.argv[0],
-      env,
-      cwd: spec.cwd,
-      // libuv cannot leave an fd closed; /dev/null is the nearest.
-      stdio: (spec.stdio ?? [0, 1, 2]).map((fd) => (fd < 0 ? 'ignore' : fd)),
-    });
-    const exited = new Promise<ExitStatus>((resolve) => {
-      child.on('error', (error: NodeJS.ErrnoException) => {
-        const failure = new SpawnError(spec.argv[0] ?? file, error.code ?? 'EUNKNOWN');
-        log.error(failure.message);
-        resolve(decodeWaitStatus(exitCodeForSpawnError(failure) << 8));
-      });
-      child.on('exit', (code, signal) => {
-        const signalNumber = signal === null || !isSignalName(signal) ? 0 : SIGNALS[signal];
-        resolve(decodeWaitStatus(signal === null ? (code ?? 0) << 8 : signalNumber));
-      });
-    });
-    return { pid: child.pid ?? -1, exited };
   }
 
   /** Pids of our direct children, live or zombie. */
   list(): number[] {
     if (!this.procAvailable) return [...this.waiting.keys()];
-    try {
-      return this.childrenOf(0);
-    } catch {
-      // No /proc: only the children we started can be waited for.
-      this.procAvailable = false;
-      return [...this.waiting.keys()];
-    }
+    const listed = this.childrenOf(0);
+    if (!(listed instanceof SystemError)) return listed;
+    // No /proc: only the children we started can be waited for.
+    this.procAvailable = false;
+    return [...this.waiting.keys()];
   }
 
-  /** The children of `pid` (0: ours), live or zombie; throws when /proc cannot tell (`pid` is gone, say). */
-  childrenOf(pid: number): number[] {
-    if (this.native !== null) return this.native.listChildren(pid);
-    const pids: number[] = [];
-    const tasks = `/proc/${pid === 0 ? 'self' : pid}/task`;
-    for (const task of readdirSync(tasks)) {
-      for (const word of readFileSync(`${tasks}/${task}/children`, 'latin1').split(' ')) if (word !== '') pids.push(Number(word));
-    }
-    return pids;
+  /** The children of `pid` (0: ours), live or zombie; an error when /proc cannot tell (`pid` is gone, say). */
+  childrenOf(pid: number): number[] | SystemError {
+    return childrenOf(pid);
   }
 
   get canReapOrphans(): boolean {
@@ -268,7 +222,6 @@ export class Children {
   }
 
   private pass(): void {
-    if (this.native === null) return;
     const deadline = monotonicMs() + PASS_BUDGET_MS;
     for (;;) {
       if (this.unwaited.length === 0) {
@@ -278,13 +231,9 @@ export class Children {
       }
       const pid = this.unwaited.pop();
       if (pid === undefined) return;
-      let raw: number | null;
-      try {
-        raw = this.native.waitpid(pid);
-      } catch {
-        raw = null; // ECHILD: gone between listing and waiting.
-      }
-      if (raw !== null) {
+      // An error is ECHILD: gone between listing and waiting.
+      const raw = waitFor(pid);
+      if (raw !== null && !(raw instanceof SystemError)) {
         const resolve = this.waiting.get(pid);
         if (resolve) {
           this.waiting.delete(pid);

@@ -1,5 +1,6 @@
 // The formats of /etc/container_environment and its two dumps. Pure functions:
 // the files themselves are read and written by env-store.ts.
+import { compareBytes, fromUtf8Strict, utf8 } from './system/text.ts';
 
 /**
  * Never written to the per-variable files or the .sh dump, as in the reference:
@@ -10,21 +11,15 @@ export const PER_USER_NAMES: ReadonlySet<string> = new Set(['HOME', 'USER', 'GRO
 /** Prefix of the temporary files an atomic write leaves if it is interrupted. */
 export const TEMP_PREFIX = '.my_init-new.';
 
-// ignoreBOM keeps a leading U+FEFF as part of the value, as Python's decoder did.
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 /**
  * A variable file's value: UTF-8 text with line endings made `\n` and one
  * trailing newline removed, so that `echo value > FILE` means "value".
  * null when the bytes are not UTF-8.
  */
 export function decodeValue(bytes: Uint8Array): string | null {
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    return null;
-  }
+  // A leading U+FEFF stays part of the value, as Python's decoder kept it.
+  let text = fromUtf8Strict(bytes);
+  if (text === null) return null;
   text = text.replaceAll('\r\n', '\n').replaceAll('\r', '\n');
   return text.endsWith('\n') ? text.slice(0, -1) : text;
 }
@@ -43,7 +38,7 @@ export function isStorableName(name: string): boolean {
 
 /** Byte order of the UTF-8 names, which is code point order. */
 export function compareNames(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return compareBytes(utf8(a), utf8(b));
 }
 
 /**

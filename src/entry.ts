@@ -1,36 +1,47 @@
 // The one executable is runit's programs and my_init, chosen by the name it is
 // run under (program-name.ts says how). This table is their index: each name
-// and the program (src/programs/<program>.ts) it runs. Each program is its own
-// bundle inside the executable, loaded only when chosen: the init's signal
-// handlers must not swallow Ctrl-C in `sv`, and a program pays start-up only
-// for its own code.
-import { basename } from 'node:path';
-import { loadProgram } from './load-program.ts';
+// and the program (src/programs/<program>.ts) it runs. Each program is a module
+// of its own in the executable, read only when chosen: a program pays start-up
+// only for its own code, and the init's signal handling never reaches `sv`.
 import { chooseProgram } from './program-name.ts';
+import { basename } from './system/path.ts';
+import { argv, argv0, env } from './system/processes.ts';
+import { ignoreSignals } from './system/signals.ts';
+import { SIGNALS } from './linux-signals.ts';
 
-const PROGRAMS: Record<string, string> = {
-  my_init: 'my_init',
-  sv: 'sv',
-  runsv: 'runsv',
-  runsvdir: 'runsvdir',
-  'update-service': 'update-service',
-  setuser: 'setuser',
-  svlogd: 'svlogd',
-  chpst: 'chpst',
+/** Each program's entry: its arguments, and the base name it was called by (sv's LSB mode, chpst's personalities). */
+export type Program = (args: string[], calledAs: string) => void;
+type Loader = () => Promise<{ main: Program }>;
+
+const chpst: Loader = () => import('./programs/chpst.ts');
+
+const PROGRAMS: Record<string, Loader> = {
+  my_init: () => import('./programs/my_init.ts'),
+  sv: () => import('./programs/sv.ts'),
+  runsv: () => import('./programs/runsv.ts'),
+  runsvdir: () => import('./programs/runsvdir.ts'),
+  'update-service': () => import('./programs/update-service.ts'),
+  setuser: () => import('./programs/setuser.ts'),
+  svlogd: () => import('./programs/svlogd.ts'),
+  chpst,
   // chpst's personalities: the program tells them apart by the name it was called by, as runit's chpst does by argv[0].
-  envdir: 'chpst',
-  envuidgid: 'chpst',
-  pgrphack: 'chpst',
-  setlock: 'chpst',
-  setuidgid: 'chpst',
-  softlimit: 'chpst',
+  envdir: chpst,
+  envuidgid: chpst,
+  pgrphack: chpst,
+  setlock: chpst,
+  setuidgid: chpst,
+  softlimit: chpst,
 };
 
-const isProgram = (name: string): boolean => Object.hasOwn(PROGRAMS, name);
-// process.argv0 is the raw argv[0] (a link's name); argv[0] is the resolved executable.
-const chosen = chooseProgram(process.argv0, process.env.PATH, isProgram) ?? 'my_init';
-const args = process.argv.slice(2);
+const isProgram = (name: string): boolean => Object.prototype.hasOwnProperty.call(PROGRAMS, name);
+const chosen = chooseProgram(argv0, env.PATH, isProgram) ?? 'my_init';
+const args = argv.slice(1);
+// As Node did for every program: a write to a closed pipe or past the file size
+// limit fails with EPIPE or EFBIG instead of killing the process. Children get
+// their default actions back (system/processes.ts, spawn and exec).
+ignoreSignals([SIGNALS.SIGPIPE, SIGNALS.SIGXFSZ]);
 // `my_init --health` (a probe, run every few seconds) is a program of its own, so that it
-// does not load the init's bundle; cli.ts sends any other placement of --health there too.
-if (chosen === 'my_init' && args[0] === '--health') loadProgram('health')(args.slice(1), basename(process.argv0));
-else loadProgram(PROGRAMS[chosen]!)(args, basename(process.argv0));
+// does not load the init's modules; cli.ts sends any other placement of --health there too.
+const load = chosen === 'my_init' && args[0] === '--health' ? () => import('./programs/health.ts') : PROGRAMS[chosen]!;
+const rest = chosen === 'my_init' && args[0] === '--health' ? args.slice(1) : args;
+void load().then(({ main }) => main(rest, basename(argv0)));

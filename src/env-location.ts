@@ -5,10 +5,11 @@
 // .json beside it, so they stay one consistent set; the image's variables are
 // still imported from /etc/container_environment when it can be read.
 // Decided once, at boot, and said in one line.
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { EnvPaths, EnvPlacement } from './env-store.ts';
 import { unwritableReason } from './runtime-dir.ts';
+import { SystemError } from './system/errors.ts';
+import { access, exists, lstat, mkdir, realpath, removeTree, W_OK, X_OK } from './system/files.ts';
+import { dirname, join } from './system/path.ts';
 
 /** The relocated set: the same names as in /etc, under `runtime`. */
 export function runtimeEnvPaths(runtime: string): EnvPaths {
@@ -21,22 +22,17 @@ export function runtimeEnvPaths(runtime: string): EnvPaths {
 
 /** The directory a dump is written in: a link's target's, as writeFileAtomic writes through links. */
 function directoryOf(path: string): string {
-  try {
-    if (lstatSync(path).isSymbolicLink()) return dirname(realpathSync(path));
-  } catch {
-    // Missing, or a dangling link: the file would be made beside it.
-  }
-  return dirname(path);
+  const info = lstat(path);
+  if (info instanceof SystemError || !info.isSymbolicLink()) return dirname(path);
+  const real = realpath(path);
+  // A dangling link: the file would be made beside it.
+  return dirname(real instanceof SystemError ? path : real);
 }
 
 /** Why files cannot be created and replaced in `directory` by us (uid), or null when they can. */
 export function whyNotWritable(directory: string, uid: number): string | null {
-  try {
-    accessSync(directory, constants.W_OK | constants.X_OK);
-    return null;
-  } catch (error) {
-    return unwritableReason((error as NodeJS.ErrnoException).code, uid);
-  }
+  const denied = access(directory, W_OK | X_OK);
+  return denied === undefined ? null : unwritableReason(denied.code, uid);
 }
 
 export interface Placed {
@@ -55,7 +51,7 @@ export function placeEnvironment(
   defaults: EnvPaths, uid: number, runtime: () => string | Error, probe: (directory: string, uid: number) => string | null = whyNotWritable,
 ): Placed {
   const inPlace: EnvPlacement = { paths: defaults, importFrom: defaults.directory, writable: true };
-  if (!existsSync(defaults.directory)) return { placement: inPlace, note: null };
+  if (!exists(defaults.directory)) return { placement: inPlace, note: null };
   const blocked = [defaults.directory, directoryOf(defaults.shellDump), directoryOf(defaults.jsonDump)]
     .map((directory) => ({ directory, why: probe(directory, uid) }))
     .find(({ why }) => why !== null);
@@ -68,12 +64,8 @@ export function placeEnvironment(
   });
   if (root instanceof Error) return nowhere(root.message);
   const paths = runtimeEnvPaths(root);
-  try {
-    rmSync(paths.directory, { recursive: true, force: true });
-    mkdirSync(paths.directory, { mode: 0o700 });
-  } catch (error) {
-    return nowhere(`${paths.directory} cannot be made (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
+  const made = removeTree(paths.directory) ?? mkdir(paths.directory, 0o700);
+  if (made !== undefined) return nowhere(`${paths.directory} cannot be made (${made.code})`);
   return {
     placement: { paths, importFrom: defaults.directory, writable: true },
     note: `${where}: the container environment goes to ${paths.directory} (and its .sh and .json) instead.`,

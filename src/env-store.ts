@@ -1,14 +1,18 @@
 // /etc/container_environment and its dumps: importing the variables into the
 // environment my_init passes on, and writing them back out. When the directory
 // does not exist, all of this does nothing, as in the reference.
-import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import { writeFileAtomic, WriteError, type WriteOptions } from './atomic-file.ts';
 import {
   compareNames, decodeValue, invalidNameReason, isStorableName, PER_USER_NAMES, renderJsonDump, renderShellDump,
 } from './container-env.ts';
-import { nativeFileCalls } from './file-calls.ts';
 import * as log from './log.ts';
+import { SystemError } from './system/errors.ts';
+import {
+  close, exists, fstat, O_NOCTTY, O_NONBLOCK, O_RDONLY, open, readdir, readdirBytes, readToEnd, S_IFBLK, S_IFCHR, S_IFDIR,
+  S_IFIFO, S_IFMT, S_IFSOCK, stat,
+} from './system/files.ts';
+import { basename, join } from './system/path.ts';
+import { equalBytes, fromUtf8Strict, utf8 } from './system/text.ts';
 
 export interface EnvPaths {
   directory: string;
@@ -22,25 +26,23 @@ export const DEFAULT_ENV_PATHS: EnvPaths = {
   jsonDump: '/etc/container_environment.json',
 };
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** A file name that is not UTF-8, printable: bytes outside printable ASCII as \xHH. */
-function showBytes(bytes: Buffer): string {
+function showBytes(bytes: Uint8Array): string {
   return [...bytes].map((byte) => (byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`)).join('');
 }
 
 /** What a file of st_mode `mode` is, when it is not a regular file. */
 function kindOf(mode: number): string {
-  switch (mode & constants.S_IFMT) {
-    case constants.S_IFDIR:
+  switch (mode & S_IFMT) {
+    case S_IFDIR:
       return 'a directory';
-    case constants.S_IFIFO:
+    case S_IFIFO:
       return 'a FIFO';
-    case constants.S_IFCHR:
+    case S_IFCHR:
       return 'a character device';
-    case constants.S_IFBLK:
+    case S_IFBLK:
       return 'a block device';
-    case constants.S_IFSOCK:
+    case S_IFSOCK:
       return 'a socket';
     default:
       return 'not a regular file';
@@ -53,24 +55,20 @@ function kindOf(mode: number): string {
  * The type is checked before opening (opening a device can do things) and
  * again on the open file, which is opened without blocking.
  */
-function readVariableFile(path: string): Buffer | string {
-  let fd: number | null = null;
+function readVariableFile(path: string): Uint8Array | string {
+  const before = stat(path);
+  if (before instanceof SystemError) return before.code;
+  if (!before.isFile()) return `it is ${kindOf(before.mode)}, not a file`;
+  const fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+  if (fd instanceof SystemError) return fd.code;
   try {
-    const native = nativeFileCalls();
-    if (native !== null) {
-      const read = native.readRegularFile(path);
-      return typeof read === 'number' ? `it is ${kindOf(read)}, not a file` : read;
-    }
-    const before = statSync(path);
-    if (!before.isFile()) return `it is ${kindOf(before.mode)}, not a file`;
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-    const opened = fstatSync(fd);
+    const opened = fstat(fd);
+    if (opened instanceof SystemError) return opened.code;
     if (!opened.isFile()) return `it is ${kindOf(opened.mode)}, not a file`;
-    return readFileSync(fd);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code ?? String(error);
+    const bytes = readToEnd(fd);
+    return bytes instanceof SystemError ? bytes.code : bytes;
   } finally {
-    if (fd !== null) closeSync(fd);
+    close(fd);
   }
 }
 
@@ -100,9 +98,9 @@ export class EnvStore {
    * with what the file held then (null: nothing). Until a script changes that
    * file, the directory cannot speak for them, and they keep their value.
    */
-  private readonly unsaved = new Map<string, { value: string; file: Buffer | null }>();
+  private readonly unsaved = new Map<string, { value: string; file: Uint8Array | null }>();
   /** The last directory read: the names it listed and the files' bytes, for the writes that follow the import at once. */
-  private seen: { directory: string; names: ReadonlySet<string>; files: Map<string, Buffer> } | null = null;
+  private seen: { directory: string; names: ReadonlySet<string>; files: Map<string, Uint8Array> } | null = null;
 
   constructor(placement: EnvPaths | EnvPlacement = DEFAULT_ENV_PATHS) {
     const full = 'paths' in placement ? placement : { paths: placement, importFrom: placement.directory, writable: true };
@@ -113,7 +111,7 @@ export class EnvStore {
 
   /** Whether there is a container environment at all: the image's directory exists. */
   get active(): boolean {
-    return existsSync(this.importFrom);
+    return exists(this.importFrom);
   }
 
   /** At boot: adds the directory's variables that the environment lacks (Docker's win). */
@@ -137,7 +135,7 @@ export class EnvStore {
     }
     for (const [name, { value, file }] of this.unsaved) {
       const now = readVariableFile(join(this.paths.directory, name));
-      const unchanged = typeof now === 'string' ? file === null : file !== null && now.equals(file);
+      const unchanged = typeof now === 'string' ? file === null : file !== null && equalBytes(now, file);
       if (unchanged) next.set(name, value);
       else this.unsaved.delete(name); // A script wrote or removed it: the directory decides.
     }
@@ -165,12 +163,12 @@ export class EnvStore {
     for (const [name, value] of env) {
       if (PER_USER_NAMES.has(name) || !isStorableName(name)) continue;
       const path = join(this.paths.directory, name);
-      const wanted = Buffer.from(value);
+      const wanted = utf8(value);
       // Missing, or not a file or unreadable (which writing will report).
       const absent = existing !== null && !existing.has(name);
       const read = absent ? 'ENOENT' : (seen?.files.get(name) ?? readVariableFile(path));
       const current = typeof read === 'string' ? null : read;
-      if (current !== null && current.equals(wanted)) continue;
+      if (current !== null && equalBytes(current, wanted)) continue;
       const problem = this.write(path, wanted, { absent });
       if (problem === null) continue;
       this.unsaved.set(name, { value, file: current });
@@ -197,20 +195,16 @@ export class EnvStore {
   }
 
   private read(directory: string): Array<[string, string]> {
-    let entries: Buffer[];
-    try {
-      entries = readdirSync(directory, { encoding: 'buffer' });
-    } catch (error) {
-      this.warnOnce(`Cannot read ${directory}: ${(error as NodeJS.ErrnoException).code}; no variables imported.`);
+    const entries = readdirBytes(directory);
+    if (entries instanceof SystemError) {
+      this.warnOnce(`Cannot read ${directory}: ${entries.code}; no variables imported.`);
       return [];
     }
     const names: string[] = [];
     for (const entry of entries) {
-      try {
-        names.push(strictUtf8.decode(entry));
-      } catch {
-        this.warnOnce(`Ignoring ${join(directory, showBytes(entry))}: its name is not valid UTF-8.`);
-      }
+      const name = fromUtf8Strict(entry);
+      if (name !== null) names.push(name);
+      else this.warnOnce(`Ignoring ${join(directory, showBytes(entry))}: its name is not valid UTF-8.`);
     }
     const variables: Array<[string, string]> = [];
     this.seen = { directory, names: new Set(names), files: new Map() };
@@ -239,11 +233,8 @@ export class EnvStore {
 
   /** The names in `directory`, or null when it cannot be listed (then each file is looked at). */
   private listNames(directory: string): Set<string> | null {
-    try {
-      return new Set(readdirSync(directory));
-    } catch {
-      return null;
-    }
+    const names = readdir(directory);
+    return names instanceof SystemError ? null : new Set(names);
   }
 
   /** A file that cannot be written is worth a warning (said by the caller), not a failed boot; null when written. */

@@ -2,10 +2,13 @@
 // are not all gone after KILL_ALL_PROCESSES_TIMEOUT. As PID 1 that is kill(-1),
 // as in the reference. Anywhere else kill(-1) would hit every process of the
 // user (for root: the machine), so only our own descendants are signalled.
-import { readdirSync, readlinkSync } from 'node:fs';
 import type { Children } from './children.ts';
+import { SIGNALS, type SignalName } from './linux-signals.ts';
 import * as log from './log.ts';
 import { statFields } from './proc-stat.ts';
+import { SystemError } from './system/errors.ts';
+import { readdir, readlink } from './system/files.ts';
+import { kill, pid as ourPid } from './system/processes.ts';
 import { delay, monotonicMs } from './waiting.ts';
 
 function descendants(children: Children): number[] {
@@ -14,32 +17,22 @@ function descendants(children: Children): number[] {
   while (queue.length > 0) {
     const pid = queue.shift()!;
     found.push(pid);
-    try {
-      for (const child of children.childrenOf(pid)) queue.push(child);
-    } catch {
-      // Exited while we looked.
-    }
+    // An error: it exited while we looked.
+    const grandchildren = children.childrenOf(pid);
+    if (!(grandchildren instanceof SystemError)) queue.push(...grandchildren);
   }
   return found;
 }
 
-function signalEveryone(children: Children, signal: NodeJS.Signals): void {
-  const targets = process.pid === 1 ? [-1] : descendants(children);
-  for (const pid of targets) {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // Nobody left to signal.
-    }
-  }
+/** An error is ESRCH: nobody left to signal. */
+function signalEveryone(children: Children, signal: SignalName): void {
+  const targets = ourPid === 1 ? [-1] : descendants(children);
+  for (const pid of targets) kill(pid, SIGNALS[signal]);
 }
 
 function isZombie(pid: number): boolean {
-  try {
-    return statFields(pid)[0] === 'Z';
-  } catch {
-    return true; // Gone already.
-  }
+  const fields = statFields(pid);
+  return fields instanceof SystemError || fields[0] === 'Z'; // An error: gone already.
 }
 
 /** Most processes die within a few ms of SIGTERM: look soon, then less often. */
@@ -66,13 +59,10 @@ async function allGone(children: Children, seconds: number): Promise<boolean> {
  * are their subreaper). A /proc of another namespace, or none, cannot tell.
  */
 function anyoneElse(children: Children): boolean {
-  if (process.pid !== 1) return children.list().length > 0;
-  try {
-    if (readlinkSync('/proc/self') !== '1') return true;
-    return readdirSync('/proc').some((name) => name !== '1' && /^[0-9]+$/.test(name));
-  } catch {
-    return true;
-  }
+  if (ourPid !== 1) return children.list().length > 0;
+  if (readlink('/proc/self') !== '1') return true;
+  const names = readdir('/proc');
+  return names instanceof SystemError || names.some((name) => name !== '1' && /^[0-9]+$/.test(name));
 }
 
 export async function killAllProcesses(children: Children, timeoutSeconds: number): Promise<void> {

@@ -1,7 +1,10 @@
-// The `*** ` lines on stderr, exactly as the reference prints them. Written with
-// writeSync to fd 2 rather than process.stderr: opening process.stderr would
-// make libuv switch a shared pipe to non-blocking mode under every child.
-import { writeSync } from 'node:fs';
+// The `*** ` lines on stderr, exactly as the reference prints them, each
+// written whole with write(2) on fd 2: nothing is buffered, so a line is out
+// before whatever happens next (an exec, an exit, a crash).
+import { SystemError } from './system/errors.ts';
+import { write } from './system/files.ts';
+import { WRITABLE, waitUntilReady } from './system/loop.ts';
+import { utf8 } from './system/text.ts';
 
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
 
@@ -11,20 +14,22 @@ export function setVerbosity(level: Verbosity): void {
   verbosity = level;
 }
 
-export function writeStderr(text: string): void {
-  const bytes = Buffer.from(text);
+/** How long a full, non-blocking stderr may hold up a line before it is dropped. */
+const FULL_STDERR_MS = 1000;
+
+export function writeStderr(text: string | Uint8Array): void {
+  const bytes = typeof text === 'string' ? utf8(text) : text;
   let offset = 0;
+  let ready: number | SystemError;
   while (offset < bytes.length) {
-    try {
-      offset += writeSync(2, bytes, offset);
-    } catch (error) {
-      // A non-blocking stderr that is full: wait briefly rather than lose the line.
-      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-        continue;
-      }
-      return; // No stderr (closed, EPIPE): nobody is listening.
+    const wrote = write(2, bytes, offset);
+    if (!(wrote instanceof SystemError)) {
+      offset += wrote;
+      continue;
     }
+    // A non-blocking stderr that is full: wait for room rather than lose the line.
+    if (wrote.code === 'EAGAIN' && typeof (ready = waitUntilReady(2, WRITABLE, FULL_STDERR_MS)) === 'number' && ready > 0) continue;
+    return; // No stderr (closed, EPIPE): nobody is listening.
   }
 }
 

@@ -5,35 +5,21 @@
 import { exitCodeForSpawnError, exitCodeOf, SpawnError } from './children.ts';
 import { signalName } from './linux-signals.ts';
 import * as log from './log.ts';
-import type { Native } from './native.ts';
-import { statFields } from './proc-stat.ts';
+import { SystemError } from './system/errors.ts';
+import { foregroundGroup, processGroup, takeTerminal } from './system/processes.ts';
 import { type Context, waitForChild } from './waiting.ts';
 
-function ownProcessGroup(): number {
-  return Number(statFields('self')[2]);
-}
-
 /** fd 0 when it is a terminal whose foreground group is ours (no terminal: no foreground group). */
-function terminalToHandOver(native: Native | null): number | undefined {
-  if (native === null) return undefined;
-  try {
-    const foreground = native.foregroundGroup(0);
-    return foreground > 0 && foreground === ownProcessGroup() ? 0 : undefined;
-  } catch {
-    return undefined;
-  }
+function terminalToHandOver(): number | undefined {
+  const foreground = foregroundGroup(0);
+  return !(foreground instanceof SystemError) && foreground > 0 && foreground === processGroup() ? 0 : undefined;
 }
 
 /** Runs the command to its end (or until a stop request ends it); returns the exit code to use. */
-export async function runMainCommand(
-  command: readonly string[],
-  env: ReadonlyMap<string, string>,
-  context: Context,
-  native: Native | null,
-): Promise<number> {
+export async function runMainCommand(command: readonly string[], env: ReadonlyMap<string, string>, context: Context): Promise<number> {
   const name = command[0]!;
   log.info(`Running ${command.join(' ')}...`);
-  const terminal = terminalToHandOver(native);
+  const terminal = terminalToHandOver();
   let child;
   try {
     child = context.children.spawn({ argv: command, env, group: 'own-group', foregroundTerminal: terminal });
@@ -45,13 +31,8 @@ export async function runMainCommand(
   context.signals.forwardTo = child.pid;
   const outcome = await waitForChild(child, name, context, { isScript: false });
   context.signals.forwardTo = null;
-  if (terminal !== undefined) {
-    try {
-      native?.takeTerminal(terminal);
-    } catch {
-      // The terminal is gone (docker detached it): nothing to take back.
-    }
-  }
+  // An error: the terminal is gone (docker detached it), nothing to take back.
+  if (terminal !== undefined) takeTerminal(terminal);
   if (outcome.status === null) return 1;
   const code = exitCodeOf(outcome.status);
   if (!outcome.interrupted) {

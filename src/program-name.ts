@@ -5,8 +5,9 @@
 // is sv (in LSB mode, for the service nginx), `gosu -> /sbin/setuser` is setuser,
 // and a chain that reaches no program's name (`/init -> /sbin/my_init`, or a
 // copy of the executable under any other name) is my_init.
-import { readlinkSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readlink, stat } from './system/files.ts';
+import { SystemError } from './system/errors.ts';
+import { basename, dirname, join, resolve } from './system/path.ts';
 
 /** As the kernel's own limit on a chain of links (ELOOP). */
 const MAX_LINKS = 40;
@@ -19,12 +20,8 @@ export function chooseProgram(typed: string, path: string | undefined, isProgram
   if (isProgram(basename(typed))) return basename(typed);
   let current = typed.includes('/') ? typed : findInPath(typed, path);
   for (let links = 0; current !== null && links < MAX_LINKS; links++) {
-    let target: string;
-    try {
-      target = readlinkSync(current);
-    } catch {
-      return null; // Not a link (or gone): the chain ends here.
-    }
+    const target = readlink(current);
+    if (target instanceof SystemError) return null; // Not a link (or gone): the chain ends here.
     current = resolve(dirname(current), target);
     if (isProgram(basename(current))) return basename(current);
   }
@@ -34,11 +31,8 @@ export function chooseProgram(typed: string, path: string | undefined, isProgram
 function findInPath(name: string, path: string | undefined): string | null {
   for (const directory of (path ?? '').split(':')) {
     const candidate = join(directory === '' ? '.' : directory, name);
-    try {
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // Not in this directory.
-    }
+    const found = stat(candidate);
+    if (!(found instanceof SystemError) && found.isFile()) return candidate;
   }
   return null;
 }

@@ -1,5 +1,6 @@
 // The words runit's programs use for an errno (djb's error_str), so that our
 // messages read as theirs: `unable to change to service directory: file does not exist`.
+import { SystemError } from './system/errors.ts';
 
 // Linux's numbers, in error_str's order: the first match wins (EAGAIN before EWOULDBLOCK's twin, say).
 const ERROR_TEXT: readonly (readonly [number, string])[] = [
@@ -35,11 +36,8 @@ export function errnoText(errno: number): string {
   return ERROR_TEXT.find(([number]) => number === errno)?.[1] ?? 'unknown error';
 }
 
-/** runit's words for the errno of `error` (a Node error with a code); its message when it has none. */
+/** runit's words for the errno of `error` (a SystemError); its message when it is another error. */
 export function errorText(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === undefined) return error instanceof Error ? error.message : String(error);
-  // node:os only on failure: the supervisor loads this module at every boot.
-  const errno = (process.getBuiltinModule('node:os').constants.errno as Record<string, number>)[code];
-  return errno === undefined ? code : errnoText(errno);
+  if (error instanceof SystemError) return errnoText(error.errno);
+  return error instanceof Error ? error.message : String(error);
 }

@@ -5,9 +5,11 @@
 // candidate that is (or, for the supervisor, can be made) a directory of our
 // own, not a link, mode 0700. A directory that belongs to another user is
 // never used: whoever made it could read or forge what we keep there.
-import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import * as log from './log.ts';
+import { must, SystemError } from './system/errors.ts';
+import { chmod, lstat, mkdir } from './system/files.ts';
+import { join } from './system/path.ts';
+import { env, euid } from './system/processes.ts';
 
 /** Set it to choose the directory (created by my_init; its parent must exist). */
 export const RUNTIME_DIR_VARIABLE = 'MY_INIT_RUNTIME_DIR';
@@ -35,9 +37,9 @@ export function runtimeCandidates(uid: number, env: Environment): string[] {
   return [...new Set(candidates)];
 }
 
-/** Why `path` is not usable as uid's runtime directory, or null when it is. Looks only. */
+/** Why `path` is not usable as uid's runtime directory, or null when it is. Looks only; throws a SystemError when it cannot. */
 function refusal(path: string, uid: number): string | null {
-  const stat = lstatSync(path);
+  const stat = must(lstat(path));
   if (stat.isSymbolicLink()) return 'it is a symbolic link';
   if (!stat.isDirectory()) return 'it is not a directory';
   if (stat.uid !== uid) return `it belongs to uid ${stat.uid}, not to uid ${uid}`;
@@ -54,8 +56,8 @@ const REASONS: Record<string, string> = {
 };
 
 function reasonOf(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === undefined ? String(error) : (REASONS[code] ?? code);
+  if (!(error instanceof SystemError)) return String(error);
+  return REASONS[error.code] ?? error.code;
 }
 
 /**
@@ -83,13 +85,10 @@ export function claimFirst(candidates: readonly string[], uid: number): Claimed 
   const refused: string[] = [];
   const failures: string[] = [];
   for (const path of candidates) {
-    try {
-      mkdirSync(path, { mode: 0o700 });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        failures.push(`${path}: ${reasonOf(error)}`);
-        continue;
-      }
+    const made = mkdir(path, 0o700);
+    if (made !== undefined && made.code !== 'EEXIST') {
+      failures.push(`${path}: ${reasonOf(made)}`);
+      continue;
     }
     try {
       const why = refusal(path, uid);
@@ -98,7 +97,7 @@ export function claimFirst(candidates: readonly string[], uid: number): Claimed 
         failures.push(`${path}: ${why}`);
         continue;
       }
-      if ((lstatSync(path).mode & 0o077) !== 0) chmodSync(path, 0o700);
+      if ((must(lstat(path)).mode & 0o077) !== 0) must(chmod(path, 0o700));
       return { path, refused };
     } catch (error) {
       failures.push(`${path}: ${reasonOf(error)}`);
@@ -158,6 +157,6 @@ export class RuntimeDirectory {
 
 /** This process's: by its effective uid and environment, refusals said as warnings. */
 export function ourRuntimeDirectory(): RuntimeDirectory {
-  const uid = process.geteuid?.() ?? 0;
-  return new RuntimeDirectory(runtimeCandidates(uid, process.env), uid, log.warn);
+  const uid = euid();
+  return new RuntimeDirectory(runtimeCandidates(uid, env), uid, log.warn);
 }

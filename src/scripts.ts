@@ -1,22 +1,19 @@
 // Directories of scripts: /etc/my_init.d and /etc/rc.local at boot, and the
 // pre- and post-shutdown directories when stopping.
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { exitCodeOf, SpawnError } from './children.ts';
 import { compareNames } from './container-env.ts';
 import * as log from './log.ts';
+import { SystemError } from './system/errors.ts';
+import { access, readdir, stat, X_OK } from './system/files.ts';
+import { join, resolve } from './system/path.ts';
 import { type Context, waitForChild } from './waiting.ts';
 
 /** A regular file (after symlinks) that we may execute; a relative path is taken from `cwd` (default: ours). */
 export function isRunnable(path: string, cwd?: string): boolean {
   const file = cwd === undefined ? path : resolve(cwd, path);
-  try {
-    if (!statSync(file).isFile()) return false;
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false; // Missing, a broken link, or not executable: skipped silently, as in the reference.
-  }
+  // Missing, a broken link, or not executable: skipped silently, as in the reference.
+  const found = stat(file);
+  return !(found instanceof SystemError) && found.isFile() && access(file, X_OK) === undefined;
 }
 
 /**
@@ -25,12 +22,8 @@ export function isRunnable(path: string, cwd?: string): boolean {
  * where the scripts will run (default: ours).
  */
 export function runnableScripts(directory: string, cwd?: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(cwd === undefined ? directory : resolve(cwd, directory));
-  } catch {
-    return [];
-  }
+  const names = readdir(cwd === undefined ? directory : resolve(cwd, directory));
+  if (names instanceof SystemError) return [];
   return names
     .sort(compareNames)
     .map((name) => join(directory, name))

@@ -20,9 +20,9 @@ export interface Settings {
 const DEFAULT_TIMEOUT = 30;
 
 /**
- * The longest wait a Node timer can hold (2^31 - 1 ms, about 24.8 days). A
- * timer set for longer fires after 1 ms instead, so a larger value (someone's
- * "forever") is taken as this.
+ * The longest wait a timer can hold (2^31 - 1 ms, about 24.8 days, as in Node:
+ * src/system/loop.ts). A timer set for longer fires after 1 ms instead, so a
+ * larger value (someone's "forever") is taken as this.
  */
 export const MAX_SECONDS = 2_147_483;
 
@@ -33,14 +33,14 @@ export const MAX_SECONDS = 2_147_483;
  */
 export function parseSeconds(name: string, raw: string | undefined, fallback = DEFAULT_TIMEOUT): number | Error {
   if (raw === undefined) return fallback;
-  const text = raw.trim().replaceAll(/(?<=\d)_(?=\d)/g, '');
+  const text = raw.trim().replace(/(?<=\d)_(?=\d)/g, '');
   if (!/^\+?(\d+(\.\d*)?|\.\d+)$/.test(text)) {
     return new Error(`${name} must be a number of seconds, 0 or more; got ${JSON.stringify(raw)}`);
   }
   return Math.min(Number(text), MAX_SECONDS);
 }
 
-export function readSettings(env: NodeJS.ProcessEnv): Settings | Error {
+export function readSettings(env: Readonly<Record<string, string | undefined>>): Settings | Error {
   const killProcessTimeout = parseSeconds('KILL_PROCESS_TIMEOUT', env.KILL_PROCESS_TIMEOUT);
   if (killProcessTimeout instanceof Error) return killProcessTimeout;
   const killAllProcessesTimeout = parseSeconds('KILL_ALL_PROCESSES_TIMEOUT', env.KILL_ALL_PROCESSES_TIMEOUT);

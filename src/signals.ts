@@ -1,78 +1,46 @@
 // Signals as PID 1, and as tini handles them. The kernel drops a signal to
 // PID 1 that has no handler, and a process that is not PID 1 dies of it (or
-// stops), so every signal that can be caught gets one:
+// stops), so every signal that can be caught is taken (system/signals.ts reads
+// them from a signalfd, so none is lost between two reads):
 // - TERM and INT ask for a stop, once: a repeat while stopping is ignored, as in
 //   the reference.
 // - Every other signal that someone may send is passed on to the main command
 //   (dropped when there is none), TSTP included: the main command may stop, the
-//   init never does.
-// - TTIN and TTOU are ignored, not passed on (as tini does): the kernel sends
-//   them to a background process group that reads from or (with `stty tostop`)
-//   writes to its terminal, which the init is once the main command has the
-//   terminal; they are about the init's own reads and writes, not a request.
-// - Not handled: CHLD (the reaper's), the faults the kernel raises on a thread
+//   init never does. So are the real-time signals, 34 to 64, and
+//   SIGPIPE and SIGXFSZ, unless the kernel raised them for a write of our own
+//   (a log line to a closed stderr): then they are about us, not a request.
+// - TTIN and TTOU are ignored (SIG_IGN), not passed on, as tini does: the
+//   kernel sends them to a background process group that reads from or (with
+//   `stty tostop`) writes to its terminal, which the init is once the main
+//   command has the terminal; with a handler, the write or tcsetpgrp that
+//   raised one would be restarted and raise it again, forever.
+// - Not taken: CHLD (the reaper's), the faults the kernel raises on a thread
 //   (SEGV, BUS, FPE, ILL, TRAP, SYS) and ABRT, as in tini; KILL and STOP cannot be.
-//
-// Only TERM and INT need JavaScript, and get Node's handlers first of all. With
-// the addon, every signal passed on is passed on by its C handler, with no
-// JavaScript in between (and none of Node's signal handles, 0.3 ms of start-up
-// for fifteen): the names above and the real-time ones from SIGRTMIN to
-// SIGRTMAX, that is 34 to 64 (glibc keeps 32 and 33 for its threads and
-// refuses them to sigaction), which Node has no names for; SIGPIPE and SIGXFSZ,
-// which Node ignores so that a write to a closed pipe or past the file size
-// limit fails with an error, and which the handler does not pass on when our
-// own write raised them (a log line to a closed stderr). TTIN and TTOU are
-// ignored with SIG_IGN, which only the addon can set: with a handler, the write
-// or tcsetpgrp that raised one is restarted and raises it again, forever.
-// Without the addon, Node's handlers pass on the signals it has names for.
-// Until then (the addon loads about a millisecond after this module) the
-// passed-on signals keep their default action, as during Node's own start-up.
-import { SIGNALS } from './linux-signals.ts';
+import { REALTIME_SIGNALS, SIGNALS, signalName } from './linux-signals.ts';
 import * as log from './log.ts';
-import type { Native } from './native.ts';
+import { kill, pid } from './system/processes.ts';
+import { ignoreSignals, onSignals, SI_USER, type SignalInfo } from './system/signals.ts';
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 const FORWARDED_SIGNALS = [
   'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGALRM', 'SIGPWR', 'SIGXCPU',
-  'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGURG', 'SIGCONT', 'SIGSTKFLT', 'SIGTSTP',
+  'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGURG', 'SIGCONT', 'SIGSTKFLT', 'SIGTSTP', 'SIGPIPE', 'SIGXFSZ',
 ] as const;
-/** Passed on only by the addon (with the real-time signals). */
-const NATIVE_FORWARDED_SIGNALS = ['SIGPIPE', 'SIGXFSZ'] as const;
+/** Raised by the kernel for a write of ours: passed on only when someone sent them. */
+const RAISED_FOR_WRITES: ReadonlySet<number> = new Set([SIGNALS.SIGPIPE, SIGNALS.SIGXFSZ]);
 const JOB_CONTROL_SIGNALS = ['SIGTTIN', 'SIGTTOU'] as const;
 
 class Signals {
   /** What asked for the stop first (a signal's name, or another reason), or null. */
   stopReason: string | null = null;
   private target: number | null = null;
-  private native: Native | null = null;
   private readonly stopListeners = new Set<() => void>();
   private ignoreStops = false;
 
   constructor() {
-    for (const name of STOP_SIGNALS) process.on(name, () => this.requestStop(name));
-  }
-
-  /**
-   * The rest of the signals, passed on by the addon's handler. Without it
-   * (null), Node's handlers pass on the ones it has names for, the real-time
-   * signals keep their default action, SIGPIPE and SIGXFSZ stay ignored, and
-   * TTIN and TTOU get a handler: the init then keeps the terminal's foreground
-   * (the main command gets no group of its own), so the kernel never raises
-   * them on its own writes, and a handler is safe.
-   */
-  useNative(native: Native | null): void {
-    if (native === null) {
-      for (const name of FORWARDED_SIGNALS) process.on(name, () => this.forward(name));
-      for (const name of JOB_CONTROL_SIGNALS) process.on(name, () => log.debug(`Ignoring ${name}.`));
-      return;
-    }
-    this.native = native;
-    const [first, last] = native.realtimeSignals();
-    const numbers: number[] = [...FORWARDED_SIGNALS, ...NATIVE_FORWARDED_SIGNALS].map((name) => SIGNALS[name]);
-    for (let signal = first; signal <= last; signal++) numbers.push(signal);
-    native.forwardSignals(numbers);
-    native.ignoreSignals(JOB_CONTROL_SIGNALS.map((name) => SIGNALS[name]));
-    if (this.target !== null) native.setForwardTarget(this.target);
+    onSignals(STOP_SIGNALS.map((name) => SIGNALS[name]), ({ signal }) => this.requestStop(signalName(signal)));
+    onSignals([...FORWARDED_SIGNALS.map((name) => SIGNALS[name]), ...REALTIME_SIGNALS], (info) => this.forward(info));
+    ignoreSignals(JOB_CONTROL_SIGNALS.map((name) => SIGNALS[name]));
   }
 
   /** Where forwarded signals go; null drops them. */
@@ -80,9 +48,8 @@ class Signals {
     return this.target;
   }
 
-  set forwardTo(pid: number | null) {
-    this.target = pid;
-    this.native?.setForwardTarget(pid ?? 0);
+  set forwardTo(target: number | null) {
+    this.target = target;
   }
 
   get stopRequested(): boolean {
@@ -117,24 +84,23 @@ class Signals {
     this.stopListeners.clear();
   }
 
-  private forward(name: NodeJS.Signals): void {
+  private forward({ signal, pid: sender, code }: SignalInfo): void {
+    if (RAISED_FOR_WRITES.has(signal) && code === SI_USER && sender === pid) return;
+    const name = signalName(signal);
     if (this.target === null) {
       log.debug(`Ignoring ${name}: there is no main command to pass it to.`);
       return;
     }
     log.debug(`Passing ${name} to PID ${this.target}.`);
-    try {
-      process.kill(this.target, name);
-    } catch {
-      // The main command has just exited.
-    }
+    // Gone already (it has just exited): nothing to pass it to.
+    kill(this.target, signal);
   }
 }
 
 /**
  * Created when this module is first evaluated, which programs/my_init.ts arranges to be
  * before anything else loads: a signal that comes while the rest of my_init
- * loads is then handled, not dropped by the kernel.
+ * loads is then taken, not dropped by the kernel.
  */
 export const signals = new Signals();
 export type { Signals };

@@ -1,7 +1,10 @@
 // Waiting for a process, with the two things that may end the wait early: a
 // stop request (docker stop) and a deadline. Every wait in my_init is one of these.
 import { type Child, type Children, type ExitStatus } from './children.ts';
+import { SIGNALS, type SignalName } from './linux-signals.ts';
 import * as log from './log.ts';
+import { clearTimeout, setTimeout, type Timer } from './system/loop.ts';
+import { kill } from './system/processes.ts';
 import type { Settings } from './settings.ts';
 import type { Signals } from './signals.ts';
 
@@ -11,17 +14,11 @@ export interface Context {
   readonly settings: Settings;
 }
 
-/**
- * Milliseconds on a monotonic clock. Not performance.now(): the global loads
- * node:perf_hooks on first use, a millisecond of start-up for nothing.
- */
-export function monotonicMs(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
-}
+export { monotonicMs } from './system/loop.ts';
 
 /** A promise that resolves after `seconds`, and a way to drop it. */
 export function delay(seconds: number): { promise: Promise<'timeout'>; cancel: () => void } {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   const promise = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), Math.max(0, seconds * 1000));
   });
@@ -38,12 +35,9 @@ async function exitWithin(child: Child, seconds: number): Promise<ExitStatus | '
   }
 }
 
-function send(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
-  }
+/** An error is ESRCH: already gone. */
+function send(pid: number, signal: SignalName): void {
+  kill(pid, SIGNALS[signal]);
 }
 
 /** Seconds to wait after SIGKILL before giving up on a process stuck in the kernel. */

@@ -3,24 +3,22 @@
 // main command, or until stopped), shut down (shutdown scripts), kill the rest.
 // First, so that its handlers are installed before the rest loads.
 import { signals } from '../signals.ts';
-import { stat, writeSync } from 'node:fs';
 import { Children, processEnvironment } from '../children.ts';
 import { parseArguments, type Options } from '../cli.ts';
 import { placeEnvironment } from '../env-location.ts';
 import { DEFAULT_ENV_PATHS, EnvStore } from '../env-store.ts';
-import { useNativeFileCalls } from '../file-calls.ts';
 import { readStatusAddress, type StatusAddress } from '../health/status-address.ts';
 import { killAllProcesses } from '../kill-all.ts';
-import { SIGNALS } from '../linux-signals.ts';
-import { loadProgram } from '../load-program.ts';
 import * as log from '../log.ts';
 import { runMainCommand } from '../main-command.ts';
-import { loadNative, type Native } from '../native.ts';
 import { isRunnable, runnableScripts, runScript, type ScriptResult } from '../scripts.ts';
 import { ourRuntimeDirectory, type RuntimeDirectory } from '../runtime-dir.ts';
 import { readSettings } from '../settings.ts';
 import { superviseFallback } from '../supervise/location.ts';
 import type { Supervisor } from '../supervise/supervisor.ts';
+import { changeDirectory, currentDirectory, writeAll } from '../system/files.ts';
+import { setInterval, clearInterval } from '../system/loop.ts';
+import { becomeSubreaper, env as startEnv, euid, exit, pid, setProcessName } from '../system/processes.ts';
 import type { Context } from '../waiting.ts';
 
 declare const MY_INIT_VERSION: string;
@@ -40,27 +38,27 @@ async function runToExit(args: string[]): Promise<number> {
   const parsed = parseArguments(args);
   switch (parsed.kind) {
     case 'help':
-      writeSync(1, `${parsed.text}\n`);
+      writeAll(1, `${parsed.text}\n`);
       return 0;
     case 'version':
-      writeSync(1, `my_init ${MY_INIT_VERSION}\n`);
+      writeAll(1, `my_init ${MY_INIT_VERSION}\n`);
       return 0;
     case 'usage-error':
       log.writeStderr(parsed.text);
       return EXIT_USAGE;
     case 'health':
       // Rare (entry.ts takes a leading --health): the health program ends the process.
-      loadProgram('health')(parsed.args, 'my_init');
+      (await import('./health.ts')).main(parsed.args);
       return EXIT_USAGE;
   }
   const { options } = parsed;
   log.setVerbosity(options.verbosity);
-  const settings = readSettings(process.env);
+  const settings = readSettings(startEnv);
   if (settings instanceof Error) {
     log.error(settings.message);
     return EXIT_FAILURE;
   }
-  const statusAddress = readStatusAddress(process.env);
+  const statusAddress = readStatusAddress(startEnv);
   if (statusAddress instanceof Error) {
     log.error(statusAddress.message);
     return EXIT_FAILURE;
@@ -71,27 +69,15 @@ async function runToExit(args: string[]): Promise<number> {
   }
 
   const startDirectory = leaveStartDirectory();
-  const loaded = loadNative();
-  let native: Native | null = null;
-  if (loaded instanceof Error) {
-    // Better a container that runs with zombies than one that does not start.
-    log.warn(`Warning: ${loaded.message}; orphaned processes will not be reaped.`);
-  } else {
-    native = loaded;
-    native.setProcessName('my_init');
-    // The executable runs with --disable-sigusr1, which blocks SIGUSR1 so that
-    // it can never open the debugger; our handler now takes it (and any that waited).
-    native.unblockSignal(SIGNALS.SIGUSR1);
-    if (process.pid !== 1) native.setChildSubreaper();
-  }
-  signals.useNative(native);
-  useNativeFileCalls(native);
-  const context: Context = { children: new Children(native, { defaultCwd: startDirectory }), signals, settings };
-  if (!options.skipRunit) startThreadPool();
+  // What ps -C and pgrep -x match, whatever the executable's file is called.
+  setProcessName('my_init');
+  // Not PID 1 (docker run --init, a test harness): orphans still come to us.
+  if (pid !== 1) becomeSubreaper();
+  const context: Context = { children: new Children({ defaultCwd: startDirectory }), signals, settings };
   // Claimed only when /etc or a service directory cannot hold what we write.
   const runtime = ourRuntimeDirectory();
 
-  let exitCode = await bootRunAndShutDown(options, context, native, runtime, startDirectory, statusAddress);
+  let exitCode = await bootRunAndShutDown(options, context, runtime, startDirectory, statusAddress);
   if (signals.stopRequested) {
     log.warn('Init system aborted.');
     // A critical service that kept failing is a failure; docker stop is an abort.
@@ -112,21 +98,14 @@ async function runToExit(args: string[]): Promise<number> {
  * children inherit it as before).
  */
 function leaveStartDirectory(): string | undefined {
-  let start: string;
-  try {
-    start = process.cwd();
-    if (start === '/') return undefined;
-    process.chdir('/');
-  } catch {
-    return undefined;
-  }
+  const start = currentDirectory();
+  if (start === '/' || changeDirectory('/') !== undefined) return undefined;
   return start;
 }
 
 async function bootRunAndShutDown(
   options: Options,
   context: Context,
-  native: Native | null,
   runtime: RuntimeDirectory,
   startDirectory: string | undefined,
   statusAddress: StatusAddress | null,
@@ -134,7 +113,7 @@ async function bootRunAndShutDown(
   // Boot: the container environment, then the startup scripts.
   const startEnv = processEnvironment();
   let env = new Map(startEnv);
-  const placed = placeEnvironment(DEFAULT_ENV_PATHS, process.geteuid?.() ?? 0, () => runtime.get());
+  const placed = placeEnvironment(DEFAULT_ENV_PATHS, euid(), () => runtime.get());
   if (placed.note !== null) (placed.placement.writable ? log.info : log.warn)(placed.note);
   const store = new EnvStore(placed.placement);
   store.importMissing(env);
@@ -164,12 +143,11 @@ async function bootRunAndShutDown(
   if (context.signals.stopRequested) return EXIT_ABORTED;
 
   // Run: the services, and the main command or (without one) until stopped.
-  const supervisor = options.skipRunit ? null : await startServices(env, context, native, runtime);
-  // Loaded only when asked for: without MY_INIT_STATUS_ADDR nothing of it (nor node:http) is evaluated.
+  const supervisor = options.skipRunit ? null : await startServices(env, context, runtime);
+  // Loaded only when asked for: without MY_INIT_STATUS_ADDR nothing of it is read.
   const statusServer = statusAddress === null
     ? null
     : (await import('../health/endpoint.ts')).startStatusEndpoint(statusAddress, supervisor, context.children);
-  releaseBootMemorySoon(native);
   let exitCode: number;
   const notReady = supervisor ? await waitUntilReady(supervisor, context) : [];
   if (context.signals.stopRequested) {
@@ -178,7 +156,7 @@ async function bootRunAndShutDown(
     log.error(`Services not ready after ${context.settings.servicesReadyTimeout} s: ${notReady.join(', ')}`);
     exitCode = EXIT_FAILURE;
   } else if (options.command.length > 0) {
-    exitCode = await runMainCommand(options.command, env, context, native);
+    exitCode = await runMainCommand(options.command, env, context);
   } else {
     await context.signals.whenStopRequested().promise;
     exitCode = EXIT_ABORTED;
@@ -190,7 +168,7 @@ async function bootRunAndShutDown(
   log.debug('Running pre-shutdown scripts...');
   const pre = await runShutdownScripts(PRE_SHUTDOWN_DIRECTORY, env, context);
   if (supervisor) {
-    log.info(`Shutting down runit daemon (PID ${process.pid})...`);
+    log.info(`Shutting down runit daemon (PID ${pid})...`);
     log.debug('Waiting for runit services to exit...');
     await supervisor.stop();
   }
@@ -201,21 +179,15 @@ async function bootRunAndShutDown(
 
 /**
  * The reference started runit's runsvdir here; the supervisor is built in, and
- * keeps its messages. Without the native helper (no flock, FIFOs or pipes)
- * services cannot be supervised.
+ * keeps its messages.
  */
-async function startServices(env: ReadonlyMap<string, string>, context: Context, native: Native | null, runtime: RuntimeDirectory): Promise<Supervisor | null> {
+async function startServices(env: ReadonlyMap<string, string>, context: Context, runtime: RuntimeDirectory): Promise<Supervisor> {
   log.info('Booting runit daemon...');
-  if (native === null) {
-    log.warn('Warning: services cannot be supervised without the native helper; /etc/service is not started.');
-    return null;
-  }
   const { settings } = context;
-  // A part of its own (scripts/build.sh splits the bundle here): a one-shot's start-up does not read it.
+  // A module of its own in the executable: a one-shot's start-up does not read it.
   const { Supervisor } = await import('../supervise/supervisor.ts');
   const supervisor = new Supervisor(SERVICE_DIRECTORY, {
     children: context.children,
-    native,
     env,
     killProcessTimeout: settings.killProcessTimeout,
     restartDelay: settings.serviceRestartDelay,
@@ -227,43 +199,8 @@ async function startServices(env: ReadonlyMap<string, string>, context: Context,
     },
   }, { dependencyTimeout: settings.serviceDependencyTimeout });
   supervisor.start();
-  log.info(`Runit started as PID ${process.pid}`);
+  log.info(`Runit started as PID ${pid}`);
   return supervisor;
-}
-
-/**
- * libuv creates its thread pool at the first asynchronous call, which the
- * service watcher makes, and aborts the whole process when a thread cannot be
- * created: a fork bomb under a pids limit, started by a startup script, would
- * take the init down with it. So the pool is made now, while threads can be had.
- */
-function startThreadPool(): void {
-  stat('/', () => {});
-}
-
-/** Long enough for the services' own start to settle. */
-const RELEASE_AFTER_SECONDS = 3;
-
-/**
- * Boot needs memory that an idle init does not: the executable's start-up code
- * and the garbage of loading. Once boot is over, a compacting GC, malloc_trim
- * and MADV_PAGEOUT on the executable's clean pages hand it back: an idle init
- * goes from about 85 MB resident to about 22 MB. The kernel pages out only what
- * no other process maps, so an `sv` running meanwhile, or another container of
- * the same image, keeps its pages. (MADV_DONTNEED would leave them cached, but
- * the page cache maps large folios whole: the first touch brought most back.)
- */
-function releaseBootMemorySoon(native: Native | null): void {
-  if (native === null) return;
-  setTimeout(() => {
-    try {
-      native.compactHeap();
-      const bytes = native.releaseMemory();
-      log.debug(`Paged out ${Math.round(bytes / 1048576)} MB of the executable's mappings.`);
-    } catch (error) {
-      log.debug(`Could not page out the executable's mappings: ${(error as Error).message}`);
-    }
-  }, RELEASE_AFTER_SECONDS * 1000).unref();
 }
 
 /** With SERVICES_READY_TIMEOUT: the services that are not ready in time (none: go on). */
@@ -291,6 +228,11 @@ async function runShutdownScripts(
   return overall;
 }
 
+/** An error with where it came from: QuickJS's stack holds only the frames. */
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : String(error);
+}
+
 /** The init's own entry: runs until stopped, then exits with the code it ends with. */
 export function main(args: string[]): void {
   // Something keeps the event loop alive while we wait on signals alone.
@@ -298,11 +240,11 @@ export function main(args: string[]): void {
   runToExit(args).then(
     (code) => {
       clearInterval(keepAlive);
-      process.exit(code);
+      exit(code);
     },
     (error: unknown) => {
-      log.error(`Internal error, please report it: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      process.exit(EXIT_FAILURE);
+      log.error(`Internal error, please report it: ${describeError(error)}`);
+      exit(EXIT_FAILURE);
     },
   );
 }

@@ -6,9 +6,11 @@
 // (a logger's at .../<path>/log/supervise): the real path, because sv reaches
 // a service through links (/etc/service/web -> /etc/sv/web) and must land on
 // the same state the supervisor keeps. Both sides use this module.
-import { constants, openSync, realpathSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
 import { findRuntimeDirectory } from '../runtime-dir.ts';
+import { SystemError } from '../system/errors.ts';
+import { currentDirectory, O_NONBLOCK, O_WRONLY, open, realpath } from '../system/files.ts';
+import { isAbsolute, join } from '../system/path.ts';
+import { env, euid } from '../system/processes.ts';
 
 /** `realDirectory`: absolute, with links resolved. */
 export function runtimeSupervise(runtime: string, realDirectory: string): string {
@@ -25,16 +27,16 @@ export function cannotHoldHere(code: string | undefined): boolean {
  * directory's supervise/ for it, or null when there is none (nothing created).
  */
 export function runtimeSuperviseOfCwd(): string | null {
-  const runtime = findRuntimeDirectory(process.geteuid?.() ?? 0, process.env);
-  // process.cwd() is the real path: getcwd(3) resolves every link.
-  return runtime === null ? null : runtimeSupervise(runtime, process.cwd());
+  const runtime = findRuntimeDirectory(euid(), env);
+  // getcwd(3) gives the real path: it resolves every link.
+  return runtime === null ? null : runtimeSupervise(runtime, currentDirectory());
 }
 
 /** What opening ./supervise/ok fails with when the service directory does not hold the live supervise/. */
 const NOT_ANSWERING = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'ENXIO']);
 
 /** The ok FIFO opened for writing (the supervisor lives), or why not; `supervise`: the directory chosen either way. */
-export type LiveOk = { fd: number; supervise: string } | { error: unknown; supervise: string };
+export type LiveOk = { fd: number; supervise: string } | { error: SystemError; supervise: string };
 
 /**
  * For sv and `my_init --health`, in a service directory: opens the ok FIFO of
@@ -44,21 +46,16 @@ export type LiveOk = { fd: number; supervise: string } | { error: unknown; super
  * ./supervise's, so that without a runtime one the words are runit's.
  */
 export function openLiveOk(): LiveOk {
-  const flags = constants.O_WRONLY | constants.O_NONBLOCK;
-  try {
-    return { fd: openSync('supervise/ok', flags), supervise: 'supervise' };
-  } catch (error) {
-    const here = (error as NodeJS.ErrnoException).code;
-    const elsewhere = here !== undefined && NOT_ANSWERING.has(here) ? runtimeSuperviseOfCwd() : null;
-    if (elsewhere === null) return { error, supervise: 'supervise' };
-    try {
-      return { fd: openSync(`${elsewhere}/ok`, flags), supervise: elsewhere };
-    } catch (second) {
-      // Nothing here, and a supervisor that has ended there: that is the news.
-      if (here === 'ENOENT' && (second as NodeJS.ErrnoException).code === 'ENXIO') return { error: second, supervise: elsewhere };
-      return { error, supervise: 'supervise' };
-    }
-  }
+  const flags = O_WRONLY | O_NONBLOCK;
+  const error = open('supervise/ok', flags);
+  if (!(error instanceof SystemError)) return { fd: error, supervise: 'supervise' };
+  const elsewhere = NOT_ANSWERING.has(error.code) ? runtimeSuperviseOfCwd() : null;
+  if (elsewhere === null) return { error, supervise: 'supervise' };
+  const second = open(`${elsewhere}/ok`, flags);
+  if (!(second instanceof SystemError)) return { fd: second, supervise: elsewhere };
+  // Nothing here, and a supervisor that has ended there: that is the news.
+  if (error.code === 'ENOENT' && second.code === 'ENXIO') return { error: second, supervise: elsewhere };
+  return { error, supervise: 'supervise' };
 }
 
 /** Where a service that cannot hold supervise/ keeps it instead; an Error when nowhere. */
@@ -73,12 +70,8 @@ export function superviseFallback(runtime: () => string | Error, say: (line: str
   return (directory, why) => {
     const root = runtime();
     if (root instanceof Error) return root;
-    let real: string;
-    try {
-      real = realpathSync(directory);
-    } catch (error) {
-      return error as Error;
-    }
+    const real = realpath(directory);
+    if (real instanceof SystemError) return real;
     if (!said) {
       said = true;
       // runsv supervises `.`: name the directory itself.
