@@ -12,6 +12,10 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 
 version=$(node -p 'require("./package.json").version')
 jobs=$(nproc)
+# Where the intermediate files and the executables go: another copy of the
+# build (a second checkout's tests, say) can use its own.
+build=${MY_INIT_BUILD_DIR:-build}
+dist=${MY_INIT_DIST_DIR:-dist}
 
 # What each architecture needs: musl for amd64 (musl-tools); for arm64 the
 # cross compiler and arm64's musl (gcc-aarch64-linux-gnu, musl-dev:arm64).
@@ -31,13 +35,16 @@ if [ -n "$missing" ]; then
   exit 1
 fi
 
-rm -rf build/modules
+# MY_INIT_PORTING=1: modules not yet on the platform (node:*) are left out; the programs that import them fail when run.
+porting=()
+[ "${MY_INIT_PORTING:-}" != 1 ] || porting=(--external:'node:*' --external:chokidar)
+rm -rf "$build/modules"
 esbuild src/entry.ts --bundle --splitting --format=esm --platform=neutral --target=es2020 \
-  --external:'sys:*' --outdir=build/modules --entry-names='[name]' --chunk-names='[name]-[hash]' \
+  --external:'sys:*' "${porting[@]}" --outdir="$build/modules" --entry-names='[name]' --chunk-names='[name]-[hash]' \
   --define:MY_INIT_VERSION="\"$version\"" --legal-comments=none --minify-syntax --log-level=warning
 
-make -s -f scripts/platform.mk ARCH=amd64 build/amd64/compile-bytecode
-build/amd64/compile-bytecode build/bytecode.c build/modules/*.js
+make -s -f scripts/platform.mk ARCH=amd64 BUILD="$build" "$build/amd64/compile-bytecode"
+"$build/amd64/compile-bytecode" "$build/bytecode.c" "$build"/modules/*.js
 
 built=()
 for arch in amd64 arm64; do
@@ -47,12 +54,12 @@ for arch in amd64 arm64; do
     if [ "${CI:-}" = true ]; then echo "$message" >&2; exit 1; fi
     echo "$message"
     # Not a stale one, which the tests would take for this build.
-    rm -f "dist/my_init-$arch"
+    rm -f "$dist/my_init-$arch"
     continue
   fi
-  make -s -j"$jobs" -f scripts/platform.mk ARCH="$arch" BYTECODE=build/bytecode.c OUTPUT="dist/my_init-$arch" executable
-  built+=("dist/my_init-$arch ($(du -k "dist/my_init-$arch" | cut -f1) KiB)")
+  make -s -j"$jobs" -f scripts/platform.mk ARCH="$arch" BUILD="$build" BYTECODE="$build/bytecode.c" OUTPUT="$dist/my_init-$arch" executable
+  built+=("$dist/my_init-$arch ($(du -k "$dist/my_init-$arch" | cut -f1) KiB)")
 done
 # The name the tests, the demo and the README use for this machine's.
-ln -f dist/my_init-amd64 dist/my_init
+ln -f "$dist/my_init-amd64" "$dist/my_init"
 echo "built ${built[*]}"

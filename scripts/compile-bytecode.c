@@ -76,10 +76,13 @@ static JSModuleDef *compile_module(JSContext *ctx, const char *name) {
   return JS_VALUE_GET_PTR(module);
 }
 
-/* The platform's modules exist only in the executable: here, empty stand-ins (exports are bound at run time). */
+/*
+ * What the bundle left external (the platform's sys:* modules) exists only in
+ * the executable: here, empty stand-ins (exports are bound at run time).
+ */
 static JSModuleDef *load_module(JSContext *ctx, const char *name, void *opaque) {
   (void)opaque;
-  if (strncmp(name, "sys:", 4) == 0) return JS_NewCModule(ctx, name, NULL);
+  if (strchr(name, ':') != NULL) return JS_NewCModule(ctx, name, NULL);
   return compile_module(ctx, name);
 }
 

@@ -8,11 +8,14 @@
 # and for the build tools that run here (amd64 only):
 #
 #   make -f scripts/platform.mk ARCH=amd64 build/amd64/compile-bytecode build/amd64/test-host
+#
+# BUILD (default build) is where the objects go.
 
 QUICKJS := node_modules/qjsc/deps/quickjs_2021_03_27
 QUICKJS_VERSION := $(shell cat $(QUICKJS)/VERSION)
 ARCH ?= amd64
-OBJ := build/$(ARCH)
+BUILD ?= build
+OBJ := $(BUILD)/$(ARCH)
 
 ifeq ($(ARCH),amd64)
 CC := musl-gcc

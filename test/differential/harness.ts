@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-export const BINARY = join(ROOT, 'dist', 'my_init');
+export { BINARY } from '../system/harness.ts';
 
 /** Where Debian's runit package puts each program (personalities are links to chpst, named as runit's docs name them). */
 const REAL: Record<string, string> = {
