@@ -15,9 +15,8 @@ RUN /bd_build/prepare.sh && \
     /bd_build/system_services.sh && \
     /bd_build/utilities.sh && \
     /bd_build/cleanup.sh
-# Straight to its place, in a layer of its own: a copy made by a RUN step would
-# be a second 117 MB layer. After the packages, so that a new executable reuses
-# their layer. The scripts above only linked runit's names to it.
+# Straight to its place, in a layer of its own, after the packages, so that a
+# new executable reuses their layer. The scripts above only linked runit's names to it.
 COPY dist/my_init-${TARGETARCH} /sbin/my_init
 ENV DEBIAN_FRONTEND=teletype LANG=en_US.UTF-8 LANGUAGE=en_US:en LC_ALL=en_US.UTF-8
 CMD ["/sbin/my_init"]

@@ -4,9 +4,7 @@ set -euo pipefail
 source /bd_build/buildconfig
 set -x
 
-# The Node runtime inside my_init links libstdc++ and libatomic.
-$minimal_apt_get_install libstdc++6 libatomic1
-# /sbin/my_init itself is the Dockerfile's own COPY, after this step.
+# /sbin/my_init itself (one static file, it needs no library) is the Dockerfile's own COPY, after this step.
 # runit's programs where Debian's runit package puts them, so that scripts written
 # for the reference find them; installing that package later replaces these links
 # with its own programs, which work with our supervise/ files.

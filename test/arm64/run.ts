@@ -44,7 +44,7 @@ const SUBSET: Record<string, string[]> = {
 
 /** Why qemu cannot run the arm64 executable here, or null when it can. */
 function qemuProblem(): string | null {
-  if (!existsSync(join(ROOT, BINARY))) return `${BINARY} is missing: npm run build makes it where the cross tools are installed (its first line says which are missing)`;
+  if (!existsSync(join(ROOT, BINARY))) return `${BINARY} is missing: npm run build makes it where the cross compiler and arm64's musl are installed (it says which are missing)`;
   const started = performance.now();
   const r = spawnSync(join(ROOT, BINARY), ['--version'], { encoding: 'utf8', timeout: 60_000 });
   if (r.status === 0 && /^my_init \d/.test(r.stdout)) {
@@ -56,7 +56,7 @@ function qemuProblem(): string | null {
   const state = existsSync(entry) ? readFileSync(entry, 'utf8').split('\n')[0] : 'missing';
   const hint = state === 'enabled' ? '' : `; ${entry} is ${state}`;
   const why = r.error?.message ?? (r.stderr.trim().split('\n')[0] || `exit status ${r.status}`);
-  return `${BINARY} --version does not run (${why}${hint}); as root: apt-get install qemu-user-static binfmt-support libc6-arm64-cross libstdc++6-arm64-cross libatomic1-arm64-cross, then bash scripts/qemu-arm64.sh`;
+  return `${BINARY} --version does not run (${why}${hint}); as root: apt-get install qemu-user-static binfmt-support, then bash scripts/qemu-arm64.sh`;
 }
 
 const problem = qemuProblem();
