@@ -33,7 +33,7 @@ QUICKJS_FLAGS := -O2 -D_GNU_SOURCE -DCONFIG_VERSION=\"$(QUICKJS_VERSION)\" -DCON
 PLATFORM_FLAGS := -O2 -std=gnu11 -Wall -Wextra -Werror -isystem $(QUICKJS)
 
 QUICKJS_OBJECTS := $(addprefix $(OBJ)/quickjs/,quickjs.o libregexp.o libunicode.o cutils.o libbf.o)
-PLATFORM_OBJECTS := $(addprefix $(OBJ)/platform/,runtime.o values.o files.o processes.o signals.o loop.o sockets.o)
+PLATFORM_OBJECTS := $(addprefix $(OBJ)/platform/,runtime.o memory.o values.o files.o processes.o signals.o loop.o sockets.o)
 PLATFORM_HEADERS := src/platform/platform.h src/platform/runtime.h
 
 $(OBJ)/musl-gcc.specs: /usr/lib/x86_64-linux-musl/musl-gcc.specs
@@ -41,7 +41,7 @@ $(OBJ)/musl-gcc.specs: /usr/lib/x86_64-linux-musl/musl-gcc.specs
 	sed -e 's/x86_64-linux-musl/aarch64-linux-musl/g' -e 's/ld-musl-x86_64/ld-musl-aarch64/g' $< > $@
 
 ifeq ($(ARCH),arm64)
-$(QUICKJS_OBJECTS) $(PLATFORM_OBJECTS): $(OBJ)/musl-gcc.specs
+$(QUICKJS_OBJECTS) $(PLATFORM_OBJECTS) $(OBJ)/platform/main.o $(OBJ)/bytecode.o: $(OBJ)/musl-gcc.specs
 endif
 
 $(OBJ)/quickjs/%.o: $(QUICKJS)/%.c

@@ -49,6 +49,8 @@ bool get_int(JSContext *ctx, JSValueConst value, int32_t *out);
 bool get_uint64(JSContext *ctx, JSValueConst value, uint64_t *out);
 /* A string argument as UTF-8; free it with JS_FreeCString. NULL (TypeError thrown) when not a string. */
 const char *get_string(JSContext *ctx, JSValueConst value);
+/* A path: a string (as UTF-8) or a Uint8Array of raw bytes, as a malloc'd C string (free it). NULL: TypeError thrown. */
+char *get_path(JSContext *ctx, JSValueConst value);
 /* An array of strings as a NULL-terminated vector of malloc'd copies (free_vector); NULL on a bad element. */
 char **get_string_vector(JSContext *ctx, JSValueConst array);
 void free_vector(char **vector);
@@ -76,6 +78,9 @@ extern const JSCFunctionListEntry sockets_functions[];
 extern const size_t sockets_function_count;
 extern const JSCFunctionListEntry text_functions[];
 extern const size_t text_function_count;
+
+/* The engine's allocator (memory.c): slabs for small blocks, musl's malloc for the rest. */
+extern const JSMallocFunctions engine_memory;
 
 /* The loop (loop.c), which main() runs once the program's module is evaluated. */
 void loop_run(JSContext *ctx);

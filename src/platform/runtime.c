@@ -93,7 +93,7 @@ static void track_rejection(JSContext *ctx, JSValueConst promise, JSValueConst r
 }
 
 JSContext *new_context(JSModuleLoaderFunc *loader) {
-  JSRuntime *runtime = JS_NewRuntime();
+  JSRuntime *runtime = JS_NewRuntime2(&engine_memory, NULL);
   if (runtime == NULL) die("cannot create the JavaScript runtime");
   JS_SetModuleLoaderFunc(runtime, normalize_name, loader, NULL);
   JS_SetHostPromiseRejectionTracker(runtime, track_rejection, NULL);
