@@ -1,6 +1,7 @@
 /*
  * Files, directories, descriptors and inotify (module sys:files). Each
- * function is one system call; paths are UTF-8 strings, contents Uint8Arrays.
+ * function is one system call. A path is a string (as UTF-8) or a Uint8Array
+ * of its bytes, for names that are not UTF-8; contents are Uint8Arrays.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -15,8 +16,8 @@
 
 #include "platform.h"
 
-#define PATH_ARGUMENT(index, name)                    \
-  const char *name = get_string(ctx, argv[index]);    \
+#define PATH_ARGUMENT(index, name)           \
+  char *name = get_path(ctx, argv[index]);   \
   if (name == NULL) return JS_EXCEPTION;
 
 #define INT_ARGUMENT(index, name) \
@@ -31,7 +32,7 @@ static JSValue js_open(JSContext *ctx, JSValueConst this, int argc, JSValueConst
   PATH_ARGUMENT(0, path);
   int fd = open(path, flags | O_CLOEXEC, (mode_t)mode);
   int err = errno;
-  JS_FreeCString(ctx, path);
+  free(path);
   errno = err;
   return int_or_errno(ctx, fd);
 }
@@ -98,7 +99,7 @@ static JSValue js_stat(JSContext *ctx, JSValueConst this, int argc, JSValueConst
   struct stat s;
   int rc = follow ? stat(path, &s) : lstat(path, &s);
   int err = errno;
-  JS_FreeCString(ctx, path);
+  free(path);
   errno = err;
   return rc < 0 ? errno_value(ctx) : stat_object(ctx, &s);
 }
@@ -116,7 +117,7 @@ static JSValue js_readdir(JSContext *ctx, JSValueConst this, int argc, JSValueCo
   PATH_ARGUMENT(0, path);
   DIR *directory = opendir(path);
   int err = errno;
-  JS_FreeCString(ctx, path);
+  free(path);
   if (directory == NULL) {
     errno = err;
     return errno_value(ctx);
@@ -156,7 +157,7 @@ static JSValue js_path_int(JSContext *ctx, JSValueConst this, int argc, JSValueC
     default: rc = mkfifo(path, (mode_t)number); break;
   }
   int err = errno;
-  JS_FreeCString(ctx, path);
+  free(path);
   errno = err;
   return done_or_errno(ctx, rc);
 }
@@ -173,7 +174,7 @@ static JSValue js_path_only(JSContext *ctx, JSValueConst this, int argc, JSValue
     default: rc = chroot(path); break;
   }
   int err = errno;
-  JS_FreeCString(ctx, path);
+  free(path);
   errno = err;
   return done_or_errno(ctx, rc);
 }
@@ -182,15 +183,15 @@ static JSValue js_path_only(JSContext *ctx, JSValueConst this, int argc, JSValue
 static JSValue js_two_paths(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv, int which) {
   (void)this, (void)argc;
   PATH_ARGUMENT(0, first);
-  const char *second = get_string(ctx, argv[1]);
+  char *second = get_path(ctx, argv[1]);
   if (second == NULL) {
-    JS_FreeCString(ctx, first);
+    free(first);
     return JS_EXCEPTION;
   }
   int rc = which == 0 ? rename(first, second) : which == 1 ? symlink(first, second) : link(first, second);
   int err = errno;
-  JS_FreeCString(ctx, first);
-  JS_FreeCString(ctx, second);
+  free(first);
+  free(second);
   errno = err;
   return done_or_errno(ctx, rc);
 }
@@ -203,7 +204,7 @@ static JSValue js_chown(JSContext *ctx, JSValueConst this, int argc, JSValueCons
   PATH_ARGUMENT(0, path);
   int rc = follow ? chown(path, (uid_t)uid, (gid_t)gid) : lchown(path, (uid_t)uid, (gid_t)gid);
   int err = errno;
-  JS_FreeCString(ctx, path);
+  free(path);
   errno = err;
   return done_or_errno(ctx, rc);
 }
@@ -220,7 +221,7 @@ static JSValue js_resolve(JSContext *ctx, JSValueConst this, int argc, JSValueCo
     length = realpath(path, buffer) == NULL ? -1 : (ssize_t)strlen(buffer);
   }
   int err = errno;
-  JS_FreeCString(ctx, path);
+  free(path);
   errno = err;
   return length < 0 ? errno_value(ctx) : new_string_lossy(ctx, buffer, (size_t)length);
 }
@@ -324,7 +325,7 @@ static JSValue js_inotify_watch(JSContext *ctx, JSValueConst this, int argc, JSV
   PATH_ARGUMENT(1, path);
   int wd = inotify_add_watch(fd, path, (uint32_t)mask);
   int err = errno;
-  JS_FreeCString(ctx, path);
+  free(path);
   errno = err;
   return int_or_errno(ctx, wd);
 }

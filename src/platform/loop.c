@@ -17,7 +17,7 @@
 
 #include "platform.h"
 
-/* next() asks to be called again at once: it ran callbacks whose promise jobs must run first. */
+/* next() ran callbacks: their promise jobs run, and descriptors are looked at without waiting, before it is called again. */
 #define NEXT_AGAIN (-2)
 
 static int epoll_fd = -1;
@@ -70,6 +70,14 @@ static JSValue js_now(JSContext *ctx, JSValueConst this, int argc, JSValueConst 
   return JS_NewFloat64(ctx, (double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6);
 }
 
+/* wallClockMicroseconds() -> microseconds since the epoch: the wall clock as gettimeofday gives it (svlogd's stamps and file names). */
+static JSValue js_wall_clock_microseconds(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv) {
+  (void)this, (void)argc, (void)argv;
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return JS_NewFloat64(ctx, (double)now.tv_sec * 1e6 + (double)(now.tv_nsec / 1000));
+}
+
 /*
  * setHandlers(ready, next): ready(id, events) for each descriptor that is
  * ready; next() runs what is due and returns how long to wait in ms (-1: until
@@ -105,7 +113,12 @@ void loop_run(JSContext *ctx) {
     int32_t timeout = -1;
     JS_ToInt32(ctx, &timeout, wait);
     JS_FreeValue(ctx, wait);
-    if (timeout == NEXT_AGAIN) continue;
+    /* It ran callbacks: their jobs first, then a look at the descriptors that does not wait,
+       so that timers and immediates that keep coming never starve the descriptors. */
+    if (timeout == NEXT_AGAIN) {
+      run_jobs(ctx);
+      timeout = 0;
+    }
     if (ensure_epoll() < 0) die("cannot create the event loop's epoll instance");
     int count = epoll_wait(epoll_fd, events, countof(events), timeout);
     if (count < 0 && errno == EINTR) continue;
@@ -121,6 +134,7 @@ const JSCFunctionListEntry loop_functions[] = {
     JS_CFUNC_DEF("watch", 3, js_watch),
     JS_CFUNC_DEF("unwatch", 1, js_unwatch),
     JS_CFUNC_DEF("now", 0, js_now),
+    JS_CFUNC_DEF("wallClockMicroseconds", 0, js_wall_clock_microseconds),
     JS_CFUNC_DEF("poll", 3, js_poll),
     JS_CFUNC_DEF("setHandlers", 2, js_set_handlers),
 };

@@ -64,8 +64,12 @@ static int child_fail(struct spawn_request *request, int err) {
 /* Runs in the child, in our memory, until execve; never returns. Signals are blocked on entry. */
 static int child_exec(void *argument) {
   struct spawn_request *request = argument;
-  /* Keep the report pipe clear of the fds about to be installed. */
-  int high_report = fcntl(request->report_fd, F_DUPFD_CLOEXEC, MAX_FDS + 3);
+  /*
+   * Keep the report pipe clear of the fds about to be installed (0 to
+   * fd_count - 1): any number from fd_count up will do, so a low RLIMIT_NOFILE
+   * (docker run --ulimit nofile=20) still leaves room.
+   */
+  int high_report = fcntl(request->report_fd, F_DUPFD_CLOEXEC, request->fd_count);
   if (high_report >= 0) request->report_fd = high_report;
   /* Every signal at its default action: what we ignore or take must not stay so in the child. */
   struct sigaction dfl;
@@ -83,7 +87,7 @@ static int child_exec(void *argument) {
   int moved[MAX_FDS];
   for (int i = 0; i < request->fd_count; i++) {
     int fd = request->fds[i];
-    moved[i] = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, MAX_FDS + 3);
+    moved[i] = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, request->fd_count);
     if (fd >= 0 && moved[i] < 0) return child_fail(request, errno);
   }
   for (int i = 0; i < request->fd_count; i++) {
@@ -347,10 +351,16 @@ static JSValue js_set_name(JSContext *ctx, JSValueConst this, int argc, JSValueC
 
 static int kept_argc;
 static char **kept_argv;
+/* The signals this process was started with ignored (nohup's HUP, say): an exec'd program inherits those. */
+static bool started_ignored[_NSIG];
 
 void processes_keep_arguments(int argc, char **argv) {
   kept_argc = argc;
   kept_argv = argv;
+  struct sigaction action;
+  for (int sig = 1; sig < _NSIG; sig++) {
+    started_ignored[sig] = sigaction(sig, NULL, &action) == 0 && action.sa_handler == SIG_IGN;
+  }
 }
 
 /* arguments() -> argv, as the kernel gave it (argv[0] as typed). */
@@ -374,30 +384,33 @@ static JSValue js_environment(JSContext *ctx, JSValueConst this, int argc, JSVal
 }
 
 /*
- * rewriteArgument(index, text) -> the bytes written: `text` over argv[index]'s
- * own bytes, cut to their length and padded with NULs, where ps and
- * /proc/PID/cmdline read it (runsvdir's readproctitle log).
+ * rewriteArgument(index, text | bytes) -> the bytes written: `text` (as UTF-8)
+ * or `bytes` over argv[index]'s own bytes, cut to their length and padded
+ * with NULs, where ps and /proc/PID/cmdline read it (runsvdir's readproctitle
+ * log, which scrolls bytes as they come).
  */
 static JSValue js_rewrite_argument(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv) {
   (void)this, (void)argc;
   INT_ARGUMENT(0, index);
   if (index < 0 || index >= kept_argc) return JS_ThrowRangeError(ctx, "rewriteArgument: no such argument");
   size_t length;
-  const char *text = JS_ToCStringLen(ctx, &length, argv[1]);
+  bool is_string = JS_IsString(argv[1]);
+  const char *text = is_string ? JS_ToCStringLen(ctx, &length, argv[1]) : (const char *)get_bytes(ctx, argv[1], &length);
   if (text == NULL) return JS_EXCEPTION;
   char *target = kept_argv[index];
   size_t room = strlen(target);
   size_t n = length < room ? length : room;
-  memcpy(target, text, n);
+  memmove(target, text, n);
   memset(target + n, '\0', room - n);
-  JS_FreeCString(ctx, text);
+  if (is_string) JS_FreeCString(ctx, text);
   return JS_NewInt64(ctx, (int64_t)n);
 }
 
 /*
- * exec(file, argv, envp): replaces this process, as a fresh program starts:
- * every signal at its default action and none blocked. Returns -errno only
- * when it fails, with what it changed put back.
+ * exec(file, argv, envp): replaces this process with the signals as this
+ * process started: what we ignore for our own sake (SIGPIPE) back at its
+ * default action, what was ignored when we started still ignored, and none
+ * blocked. Returns -errno only when it fails, with what it changed put back.
  */
 static JSValue js_exec(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv) {
   (void)this, (void)argc;
@@ -415,7 +428,7 @@ static JSValue js_exec(JSContext *ctx, JSValueConst this, int argc, JSValueConst
   memset(&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < _NSIG; sig++) {
-    if (sigaction(sig, NULL, &action) == 0 && action.sa_handler == SIG_IGN) {
+    if (!started_ignored[sig] && sigaction(sig, NULL, &action) == 0 && action.sa_handler == SIG_IGN) {
       ignored[sig] = true;
       sigaction(sig, &dfl, NULL);
     }

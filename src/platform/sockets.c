@@ -196,6 +196,14 @@ static JSValue js_accept(JSContext *ctx, JSValueConst this, int argc, JSValueCon
   return int_or_errno(ctx, connection);
 }
 
+/* shutdownWrite(fd): sends the end of the stream (FIN); what the peer sends can still be read. */
+static JSValue js_shutdown_write(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv) {
+  (void)this, (void)argc;
+  int32_t fd;
+  if (!get_int(ctx, argv[0], &fd)) return JS_EXCEPTION;
+  return done_or_errno(ctx, shutdown(fd, SHUT_WR));
+}
+
 const JSCFunctionListEntry sockets_functions[] = {
     JS_CFUNC_DEF("bindNotify", 1, js_bind_notify),
     JS_CFUNC_DEF("receiveNotify", 2, js_receive_notify),
@@ -204,5 +212,6 @@ const JSCFunctionListEntry sockets_functions[] = {
     JS_CFUNC_DEF("sendUdp", 3, js_send_udp),
     JS_CFUNC_DEF("listenTcp", 3, js_listen_tcp),
     JS_CFUNC_DEF("accept", 1, js_accept),
+    JS_CFUNC_DEF("shutdownWrite", 1, js_shutdown_write),
 };
 const size_t sockets_function_count = countof(sockets_functions);

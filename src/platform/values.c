@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "platform.h"
 
@@ -36,6 +37,32 @@ const char *get_string(JSContext *ctx, JSValueConst value) {
     return NULL;
   }
   return JS_ToCString(ctx, value);
+}
+
+char *get_path(JSContext *ctx, JSValueConst value) {
+  if (JS_IsString(value)) {
+    const char *text = JS_ToCString(ctx, value);
+    if (text == NULL) return NULL;
+    char *copy = strdup(text);
+    JS_FreeCString(ctx, text);
+    if (copy == NULL) JS_ThrowOutOfMemory(ctx);
+    return copy;
+  }
+  size_t length;
+  const uint8_t *bytes = get_bytes(ctx, value, &length);
+  if (bytes == NULL) return NULL;
+  if (memchr(bytes, 0, length) != NULL) {
+    JS_ThrowTypeError(ctx, "a path cannot hold a NUL byte");
+    return NULL;
+  }
+  char *copy = malloc(length + 1);
+  if (copy == NULL) {
+    JS_ThrowOutOfMemory(ctx);
+    return NULL;
+  }
+  memcpy(copy, bytes, length);
+  copy[length] = '\0';
+  return copy;
 }
 
 void free_vector(char **vector) {
@@ -333,7 +360,39 @@ static JSValue js_encode_latin1(JSContext *ctx, JSValueConst this, int argc, JSV
   return result;
 }
 
+static void unmap_pages(JSRuntime *rt, void *opaque, void *pages) {
+  (void)rt;
+  munmap(pages, (size_t)(uintptr_t)opaque);
+}
+
+/*
+ * zeroedPages(length) -> Uint8Array of zeros straight from the kernel (mmap): a
+ * page of it costs memory only once written, where the engine's own arrays are
+ * cleared byte by byte, and so held, from the start.
+ */
+static JSValue js_zeroed_pages(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv) {
+  (void)this, (void)argc;
+  int32_t length;
+  if (!get_int(ctx, argv[0], &length)) return JS_EXCEPTION;
+  if (length <= 0) return new_bytes(ctx, "", 0);
+  void *pages = mmap(NULL, (size_t)length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (pages == MAP_FAILED) return errno_value(ctx);
+  JSValue buffer = JS_NewArrayBuffer(ctx, pages, (size_t)length, unmap_pages, (void *)(uintptr_t)length, false);
+  if (JS_IsException(buffer)) {
+    munmap(pages, (size_t)length);
+    return buffer;
+  }
+  JSValue global = JS_GetGlobalObject(ctx);
+  JSValue constructor = JS_GetPropertyStr(ctx, global, "Uint8Array");
+  JSValue view = JS_CallConstructor(ctx, constructor, 1, (JSValueConst *)&buffer);
+  JS_FreeValue(ctx, constructor);
+  JS_FreeValue(ctx, global);
+  JS_FreeValue(ctx, buffer);
+  return view;
+}
+
 const JSCFunctionListEntry text_functions[] = {
+    JS_CFUNC_DEF("zeroedPages", 1, js_zeroed_pages),
     JS_CFUNC_DEF("encodeUtf8", 1, js_encode_utf8),
     JS_CFUNC_DEF("utf8Length", 1, js_utf8_length),
     JS_CFUNC_DEF("decodeUtf8", 2, js_decode_utf8),

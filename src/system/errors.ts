@@ -51,6 +51,7 @@ const ERRNO: Record<number, readonly [string, string]> = {
   98: ['EADDRINUSE', 'address already in use'],
   99: ['EADDRNOTAVAIL', 'address not available'],
   101: ['ENETUNREACH', 'network is unreachable'],
+  103: ['ECONNABORTED', 'software caused connection abort'],
   104: ['ECONNRESET', 'connection reset by peer'],
   110: ['ETIMEDOUT', 'connection timed out'],
   111: ['ECONNREFUSED', 'connection refused'],
@@ -61,6 +62,11 @@ const ERRNO: Record<number, readonly [string, string]> = {
 /** The errno's name (ENOENT), or `E<number>` for one not in the table. */
 export function errnoCode(errno: number): string {
   return ERRNO[errno]?.[0] ?? `E${errno}`;
+}
+
+/** Node's words for an errno (EADDRINUSE -> "address already in use"), for messages shaped as Node's. */
+export function errnoWords(errno: number): string {
+  return ERRNO[errno]?.[1] ?? `unknown system error ${errno}`;
 }
 
 /** The errno of a name (EACCES -> 13), or undefined. */

@@ -3,7 +3,12 @@
 // result. The whole-file helpers at the end are built from the single calls.
 import * as platform from 'sys:files';
 import { checked, SystemError } from './errors.ts';
-import { fromUtf8, utf8 } from './text.ts';
+import { concatBytes, fromUtf8, utf8 } from './text.ts';
+
+/** A path as text, or as the raw bytes of a name that is not UTF-8 (from readdirBytes). */
+export type Path = platform.Path;
+/** A path as an error message shows it. */
+const shown = (path: Path): string => (typeof path === 'string' ? path : fromUtf8(path));
 
 export const {
   O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_APPEND, O_NONBLOCK, O_DIRECTORY, O_NOFOLLOW,
@@ -70,7 +75,7 @@ function statOf(raw: platform.RawStat | number, syscall: string, path?: string):
 }
 
 export const stat = (path: string): Stat | SystemError => statOf(platform.stat(path), 'stat', path);
-export const lstat = (path: string): Stat | SystemError => statOf(platform.lstat(path), 'lstat', path);
+export const lstat = (path: Path): Stat | SystemError => statOf(platform.lstat(path), 'lstat', shown(path));
 export const fstat = (fd: number): Stat | SystemError => statOf(platform.fstat(fd), 'fstat');
 
 /** stat, with nothing there (ENOENT, ENOTDIR) as null rather than an error. */
@@ -107,13 +112,13 @@ export function writeAll(fd: number, content: Uint8Array | string): Done {
 
 export const readdir = (path: string): string[] | SystemError => checked(platform.readdir(path), 'scandir', path);
 /** The names as the file system holds them, bytes that need not be UTF-8. */
-export const readdirBytes = (path: string): Uint8Array[] | SystemError => checked(platform.readdirBytes(path), 'scandir', path);
+export const readdirBytes = (path: Path): Uint8Array[] | SystemError => checked(platform.readdirBytes(path), 'scandir', shown(path));
 export const mkdir = (path: string, mode = 0o777): Done => done(platform.mkdir(path, mode), 'mkdir', path);
 export const chmod = (path: string, mode: number): Done => done(platform.chmod(path, mode), 'chmod', path);
 export const access = (path: string, mode: number): Done => done(platform.access(path, mode), 'access', path);
 export const mkfifo = (path: string, mode: number): Done => done(platform.mkfifo(path, mode), 'mkfifo', path);
-export const unlink = (path: string): Done => done(platform.unlink(path), 'unlink', path);
-export const rmdir = (path: string): Done => done(platform.rmdir(path), 'rmdir', path);
+export const unlink = (path: Path): Done => done(platform.unlink(path), 'unlink', shown(path));
+export const rmdir = (path: Path): Done => done(platform.rmdir(path), 'rmdir', shown(path));
 export const changeDirectory = (path: string): Done => done(platform.chdir(path), 'chdir', path);
 export const changeRoot = (path: string): Done => done(platform.chroot(path), 'chroot', path);
 export const rename = (from: string, to: string): Done => done(platform.rename(from, to), 'rename', from);
@@ -219,16 +224,22 @@ export function makeDirectories(path: string, mode = 0o777): Done {
   return again?.code === 'EEXIST' ? undefined : again;
 }
 
-/** rm -rf: `path` and everything under it; nothing there is fine. Links are removed, never followed. */
-export function removeTree(path: string): Done {
+/**
+ * rm -rf: `path` and everything under it; nothing there is fine. Links are
+ * removed, never followed; names that are not UTF-8 are removed by their bytes.
+ */
+export function removeTree(path: Path): Done {
   const info = lstat(path);
   if (info instanceof SystemError) return info.code === 'ENOENT' ? undefined : info;
   if (!info.isDirectory()) return unlink(path);
-  const names = readdir(path);
+  const names = readdirBytes(path);
   if (names instanceof SystemError) return names;
+  const prefix = concatBytes([typeof path === 'string' ? utf8(path) : path, SLASH]);
   for (const name of names) {
-    const removed = removeTree(`${path}/${name}`);
+    const removed = removeTree(concatBytes([prefix, name]));
     if (removed !== undefined) return removed;
   }
   return rmdir(path);
 }
+
+const SLASH = Uint8Array.of(0x2f);

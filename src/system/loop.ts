@@ -5,7 +5,9 @@
 //   platform may wait for a descriptor;
 // - a timer or watch keeps the process alive unless unref()'d, as in Node; when
 //   nothing does, the process exits with exitCode (setExitCode).
-import { now, poll, setHandlers, unwatch as platformUnwatch, watch as platformWatch } from 'sys:loop';
+import {
+  now, poll, setHandlers, unwatch as platformUnwatch, wallClockMicroseconds as platformWallClock, watch as platformWatch,
+} from 'sys:loop';
 import { exit } from 'sys:processes';
 import { checked, type SystemError } from './errors.ts';
 
@@ -23,7 +25,10 @@ export function waitUntilReady(fd: number, events: number, ms: number): number |
 /** Milliseconds on a monotonic clock. */
 export const monotonicMs = (): number => now();
 
-/** What the platform's loop is told: call next() again at once. */
+/** Microseconds since the epoch, on the wall clock (Date.now() has only milliseconds). */
+export const wallClockMicroseconds = (): number => platformWallClock();
+
+/** What the platform's loop is told: callbacks ran; run their promise jobs, look at the descriptors without waiting, then call next() again. */
 const AGAIN = -2;
 /** Wait for descriptors only. */
 const FOREVER = -1;
@@ -59,6 +64,11 @@ abstract class Referenced implements Handle {
     this.referenced = false;
     this.recount();
     return this;
+  }
+
+  /** As Node's: ref()'d or not, whether active or not. */
+  hasRef(): boolean {
+    return this.referenced;
   }
 
   protected abstract get active(): boolean;
@@ -102,10 +112,6 @@ export class Timer extends Referenced {
   setScheduled(scheduled: boolean): void {
     this.scheduled = scheduled;
     this.recount();
-  }
-
-  hasRef(): boolean {
-    return this.active;
   }
 }
 

@@ -55,15 +55,23 @@ export function basename(path: string): string {
   return trimmed.slice(trimmed.lastIndexOf('/') + 1);
 }
 
-/** All but the last part (`/a/b` -> `/a`, `a` -> `.`, `/a` -> `/`). */
+/**
+ * All but the last part (`/a/b` -> `/a`, `a` -> `.`, `/a` -> `/`). As Node's,
+ * slashes before the last part are cut at the last one only (`/a//b` -> `/a/`),
+ * and a path of two leading slashes keeps them (`//a` -> `//`).
+ */
 export function dirname(path: string): string {
   if (path === '') return '.';
-  let end = path.length;
-  while (end > 1 && path[end - 1] === '/') end--;
-  const slash = path.lastIndexOf('/', end - 1);
-  if (slash === -1) return '.';
-  if (slash === 0) return '/';
-  let cut = slash;
-  while (cut > 1 && path[cut - 1] === '/') cut--;
-  return path.slice(0, cut);
+  let end = -1;
+  let inLastPart = false;
+  for (let i = path.length - 1; i >= 1; i--) {
+    if (path[i] !== '/') inLastPart = true;
+    else if (inLastPart) {
+      end = i;
+      break;
+    }
+  }
+  if (end === -1) return path[0] === '/' ? '/' : '.';
+  if (end === 1 && path[0] === '/') return '//';
+  return path.slice(0, end);
 }

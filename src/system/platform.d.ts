@@ -4,6 +4,8 @@
 // src/system/ imports these directly.
 
 declare module 'sys:files' {
+  /** A path as text (UTF-8), or as the raw bytes of a name that is not UTF-8. */
+  export type Path = string | Uint8Array;
   export interface RawStat {
     dev: number; ino: number; mode: number; nlink: number; uid: number; gid: number;
     rdev: number; size: number; mtimeMs: number; ctimeMs: number;
@@ -14,30 +16,30 @@ declare module 'sys:files' {
     LOCK_SH: number, LOCK_EX: number, LOCK_NB: number, LOCK_UN: number,
     IN_CREATE: number, IN_DELETE: number, IN_MOVED_FROM: number, IN_MOVED_TO: number,
     IN_DELETE_SELF: number, IN_MOVE_SELF: number, IN_ATTRIB: number, IN_ONLYDIR: number, IN_Q_OVERFLOW: number;
-  export function open(path: string, flags: number, mode: number): number;
+  export function open(path: Path, flags: number, mode: number): number;
   export function close(fd: number): number;
   export function read(fd: number, bytes: Uint8Array, offset: number, length: number): number;
   export function write(fd: number, bytes: Uint8Array, offset: number, length: number): number;
-  export function stat(path: string): RawStat | number;
-  export function lstat(path: string): RawStat | number;
+  export function stat(path: Path): RawStat | number;
+  export function lstat(path: Path): RawStat | number;
   export function fstat(fd: number): RawStat | number;
-  export function readdir(path: string): string[] | number;
-  export function readdirBytes(path: string): Uint8Array[] | number;
-  export function mkdir(path: string, mode: number): number;
-  export function chmod(path: string, mode: number): number;
-  export function access(path: string, mode: number): number;
-  export function mkfifo(path: string, mode: number): number;
-  export function unlink(path: string): number;
-  export function rmdir(path: string): number;
-  export function chdir(path: string): number;
-  export function chroot(path: string): number;
-  export function rename(from: string, to: string): number;
-  export function symlink(target: string, path: string): number;
-  export function link(existing: string, path: string): number;
-  export function chown(path: string, uid: number, gid: number): number;
-  export function lchown(path: string, uid: number, gid: number): number;
-  export function readlink(path: string): string | number;
-  export function realpath(path: string): string | number;
+  export function readdir(path: Path): string[] | number;
+  export function readdirBytes(path: Path): Uint8Array[] | number;
+  export function mkdir(path: Path, mode: number): number;
+  export function chmod(path: Path, mode: number): number;
+  export function access(path: Path, mode: number): number;
+  export function mkfifo(path: Path, mode: number): number;
+  export function unlink(path: Path): number;
+  export function rmdir(path: Path): number;
+  export function chdir(path: Path): number;
+  export function chroot(path: Path): number;
+  export function rename(from: Path, to: Path): number;
+  export function symlink(target: Path, path: Path): number;
+  export function link(existing: Path, path: Path): number;
+  export function chown(path: Path, uid: number, gid: number): number;
+  export function lchown(path: Path, uid: number, gid: number): number;
+  export function readlink(path: Path): string | number;
+  export function realpath(path: Path): string | number;
   export function fchmod(fd: number, mode: number): number;
   export function flock(fd: number, operation: number): number;
   export function ftruncate(fd: number, length: number): number;
@@ -52,7 +54,7 @@ declare module 'sys:files' {
   export function umask(mask: number): number;
   export function getcwd(): string | number;
   export function inotifyOpen(): number;
-  export function inotifyWatch(fd: number, path: string, mask: number): number;
+  export function inotifyWatch(fd: number, path: Path, mask: number): number;
   export function inotifyRead(fd: number): Array<[number, number, string]> | number;
 }
 
@@ -83,7 +85,7 @@ declare module 'sys:processes' {
   export function setName(name: string): number;
   export function arguments(): string[];
   export function environment(): string[];
-  export function rewriteArgument(index: number, text: string): number;
+  export function rewriteArgument(index: number, text: string | Uint8Array): number;
   export function exec(file: string, argv: readonly string[], envp: readonly string[]): number;
   export function getrlimit(resource: number): [bigint, bigint] | number;
   export function setrlimit(resource: number, soft: bigint, hard: bigint): number;
@@ -105,6 +107,7 @@ declare module 'sys:loop' {
   export function watch(fd: number, events: number, id: number): number;
   export function unwatch(fd: number): number;
   export function now(): number;
+  export function wallClockMicroseconds(): number;
   export function poll(fd: number, events: number, timeoutMs: number): number;
   export function setHandlers(ready: (id: number, events: number) => void, next: () => number): void;
 }
@@ -117,9 +120,11 @@ declare module 'sys:sockets' {
   export function sendUdp(ip: string, port: number, bytes: Uint8Array): number;
   export function listenTcp(ip: string, port: number, backlog: number): number;
   export function accept(fd: number): number;
+  export function shutdownWrite(fd: number): number;
 }
 
 declare module 'sys:text' {
+  export function zeroedPages(length: number): Uint8Array | number;
   export function encodeUtf8(text: string): Uint8Array;
   export function utf8Length(text: string): number;
   export function decodeUtf8(bytes: Uint8Array, fatal: boolean): string | null;

@@ -55,8 +55,8 @@ export const takeTerminal = (fd: number): Done => done(platform.takeTerminal(fd)
 export const becomeSubreaper = (): Done => done(platform.setChildSubreaper(), 'prctl');
 /** What ps -C and pgrep -x match (15 bytes are kept). */
 export const setProcessName = (name: string): Done => done(platform.setName(name), 'prctl');
-/** Writes `text` over argv[index] in place, cut to its length: what ps shows (runsvdir's log). */
-export const rewriteArgument = (index: number, text: string): number => platform.rewriteArgument(index, text);
+/** Writes `text` (or bytes) over argv[index] in place, cut to its length: what ps shows (runsvdir's log). */
+export const rewriteArgument = (index: number, text: string | Uint8Array): number => platform.rewriteArgument(index, text);
 
 /** Replaces this process with `file`; returns only the reason it could not. */
 export function exec(file: string, args: readonly string[], envp: readonly string[]): SystemError {

@@ -43,3 +43,9 @@ export function accept(fd: number): number | null | SystemError {
   const connection = checked(platform.accept(fd), 'accept');
   return connection instanceof SystemError && connection.code === 'EAGAIN' ? null : connection;
 }
+
+/** Ends what we send on a connected stream (FIN) and keeps reading: the peer sees the end of our reply before we close. */
+export function shutdownWrite(fd: number): undefined | SystemError {
+  const done = checked(platform.shutdownWrite(fd), 'shutdown');
+  return done instanceof SystemError ? done : undefined;
+}

@@ -1,7 +1,7 @@
 // Bytes and text: the engine has typed arrays but no Buffer, TextEncoder or
 // TextDecoder. UTF-8 and Latin-1 are converted by the platform (C), the rest
 // here on Uint8Array.
-import { decodeLatin1, decodeUtf8, encodeLatin1, encodeUtf8, utf8Length } from 'sys:text';
+import { decodeLatin1, decodeUtf8, encodeLatin1, encodeUtf8, utf8Length, zeroedPages } from 'sys:text';
 
 /** A string's UTF-8 bytes; a lone surrogate becomes U+FFFD, as in Node. */
 export const utf8 = (text: string): Uint8Array => encodeUtf8(text);
@@ -20,6 +20,16 @@ export const latin1 = (text: string): Uint8Array => encodeLatin1(text);
 
 /** How many bytes `text` is in UTF-8. */
 export const byteLength = (text: string): number => utf8Length(text);
+
+/**
+ * `length` zero bytes whose memory is taken only as it is written (pages from
+ * the kernel): for a large buffer mostly unused, where `new Uint8Array` would
+ * hold all of it at once. An ordinary array when the kernel gives none.
+ */
+export function untouchedBytes(length: number): Uint8Array {
+  const pages = zeroedPages(length);
+  return typeof pages === 'number' ? new Uint8Array(length) : pages;
+}
 
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;
