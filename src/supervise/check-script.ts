@@ -1,37 +1,36 @@
 // runit's readiness test, as `sv check` and `sv start` apply it: ./check in
 // the service directory, with stdout closed. Shared by sv and `my_init
 // --health`, so that both call a service ready on the same terms.
-import { closeSync, constants, openSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { processEnvironment, SpawnError, type Children } from '../children.ts';
 import { writeStderr } from '../log.ts';
-import { errorText } from '../runit-errors.ts';
+import { errnoText, errorText } from '../runit-errors.ts';
+import { errnoNumber, SystemError } from '../system/errors.ts';
+import { stat } from '../system/files.ts';
+import { join } from '../system/path.ts';
+
+/** runit's sv closes stdout for ./check: a write there fails (EBADF). */
+const CLOSED = -1;
 
 /**
  * True when `directory`/check is absent or exits 0. As runit's sv, a check
  * killed by a signal, or one that cannot be run (said on stderr), counts as
  * passing. `shown` names the service in those warnings.
  */
-export function passesCheck(directory: string, shown: string): boolean {
-  try {
-    statSync(join(directory, 'check'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
-    writeStderr(`warning: unable to stat ${shown}/check: ${errorText(error)}\n`);
+export async function passesCheck(directory: string, shown: string, children: Children): Promise<boolean> {
+  const found = stat(join(directory, 'check'));
+  if (found instanceof SystemError) {
+    if (found.code === 'ENOENT') return true;
+    writeStderr(`warning: unable to stat ${shown}/check: ${errorText(found)}\n`);
     return false;
   }
-  // Loaded here: most runs of sv never run a check, and start-up matters.
-  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
-  // runit's sv closes stdout for ./check; a read-only descriptor fails writes the same way (EBADF).
-  const closedStdout = openSync('/dev/null', constants.O_RDONLY);
-  let result: ReturnType<typeof spawnSync>;
+  let status;
   try {
-    result = spawnSync('./check', [], { cwd: directory, stdio: ['inherit', closedStdout, 'inherit'] });
-  } finally {
-    closeSync(closedStdout);
-  }
-  if (result.error !== undefined) {
-    writeStderr(`warning: unable to run ${shown}/check: ${errorText(result.error)}\n`);
+    status = await children.spawn({ argv: ['./check'], env: processEnvironment(), cwd: directory, stdio: [0, CLOSED, 2] }).exited;
+  } catch (error) {
+    if (!(error instanceof SpawnError)) throw error;
+    const errno = errnoNumber(error.code);
+    writeStderr(`warning: unable to run ${shown}/check: ${errno === undefined ? error.code : errnoText(errno)}\n`);
     return true;
   }
-  return result.status === null || result.status === 0;
+  return status.code === null || status.code === 0;
 }

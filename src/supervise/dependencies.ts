@@ -1,8 +1,9 @@
 // The `depends` file of a service directory and the graph the files make:
 // reading and checking them, and finding cycles. No processes here, so that
 // the rules can be tested on their own.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { SystemError } from '../system/errors.ts';
+import { readText } from '../system/files.ts';
+import { join } from '../system/path.ts';
 
 export const DEPENDS_FILE = 'depends';
 
@@ -14,16 +15,8 @@ export const DEPENDS_FILE = 'depends';
  */
 export function readDepends(directory: string): string[] | null | Error {
   const path = join(directory, DEPENDS_FILE);
-  let text: string;
-  try {
-    // Most services have none: no exception (and its stack) for each.
-    if (!existsSync(path)) return null;
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    return new Error(`cannot read ${path}: ${code ?? (error as Error).message}`);
-  }
+  const text = readText(path);
+  if (text instanceof SystemError) return text.code === 'ENOENT' ? null : new Error(`cannot read ${path}: ${text.code}`);
   return parseDepends(path, text);
 }
 

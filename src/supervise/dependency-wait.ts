@@ -2,7 +2,7 @@
 // SERVICE_DEPENDENCY_TIMEOUT. Polls: readiness comes from ./check scripts
 // (and, later, from notifications) that nothing announces, and the wait only
 // lasts while services start, so an idle init never wakes for it.
-import { monotonicMs } from '../waiting.ts';
+import { monotonicMs, setTimeout } from '../system/loop.ts';
 
 /** What a dependency offers: whether it is running and ready at this moment. */
 export interface Readiness {
@@ -52,6 +52,6 @@ export async function waitForDependencies(names: readonly string[], options: Wai
       if (state.kind === 'left-down') return { kind: 'left-down', dependency: name };
       if (state.kind === 'started' && now - Math.max(began, state.since) >= options.timeoutMs) return { kind: 'timed-out', dependency: name };
     }
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+    await new Promise<void>((resolve) => setTimeout(() => resolve(), options.pollMs));
   }
 }

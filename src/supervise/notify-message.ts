@@ -1,5 +1,6 @@
 // One sd_notify datagram: newline-separated KEY=VALUE assignments, as
 // sd_notify(3) sends them. Unknown keys are ignored, as systemd does.
+import { fromUtf8 } from '../system/text.ts';
 
 export interface NotifyMessage {
   ready: boolean;
@@ -22,7 +23,7 @@ export function parseNotifyMessage(bytes: Uint8Array): NotifyMessage {
   const message: NotifyMessage = {
     ready: false, reloading: false, stopping: false, watchdog: false, watchdogTrigger: false, status: null, mainPid: null,
   };
-  for (const line of Buffer.from(bytes).toString('utf8').split('\n')) {
+  for (const line of fromUtf8(bytes).split('\n')) {
     const equals = line.indexOf('=');
     if (equals <= 0) continue;
     const key = line.slice(0, equals);

@@ -3,10 +3,11 @@
 // stop, as `critical` is, so an edit takes effect without a restart of my_init.
 // A file with bad content gets one warning naming it and its value (again only
 // when the value changes), and its default is used.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { isSignalName } from '../linux-signals.ts';
+import { isSignalName, type SignalName } from '../linux-signals.ts';
 import * as log from '../log.ts';
+import { SystemError } from '../system/errors.ts';
+import { exists, readText } from '../system/files.ts';
+import { join } from '../system/path.ts';
 
 /** How much of a bad value a warning quotes: a line, not the file. */
 const SHOWN = 40;
@@ -25,7 +26,7 @@ export class ServiceOptions {
 
   /** `notify`: the service gets NOTIFY_SOCKET and is ready at READY=1. */
   notify(): boolean {
-    return existsSync(join(this.directory, 'notify'));
+    return exists(join(this.directory, 'notify'));
   }
 
   /** `notification-fd`: s6's readiness, a newline written to this fd; null: none. */
@@ -45,9 +46,9 @@ export class ServiceOptions {
   }
 
   /** `down-signal`: what stops the service instead of SIGTERM. */
-  downSignal(): NodeJS.Signals {
+  downSignal(): SignalName {
     return this.parse('down-signal', 'a signal name such as SIGHUP', 'using SIGTERM', (text) => {
-      const name = (text.toUpperCase().startsWith('SIG') ? text.toUpperCase() : `SIG${text.toUpperCase()}`) as NodeJS.Signals;
+      const name = text.toUpperCase().startsWith('SIG') ? text.toUpperCase() : `SIG${text.toUpperCase()}`;
       return isSignalName(name) ? name : undefined;
     }, 'SIGTERM');
   }
@@ -66,14 +67,9 @@ export class ServiceOptions {
    */
   private parse<T>(name: string, expected: string, instead: string, read: (text: string) => T | undefined, fallback: T): T {
     const path = join(this.directory, name);
-    let text: string;
-    try {
-      // Most services have none of these files: a look that throws nothing (existsSync, not a failed read).
-      if (!existsSync(path)) return fallback;
-      text = readFileSync(path, 'utf8').trim();
-    } catch {
-      return fallback;
-    }
+    const content = readText(path);
+    if (content instanceof SystemError) return fallback;
+    const text = content.trim();
     const value = read(text);
     if (value !== undefined) return value;
     if (this.warned.get(name) !== text) {

@@ -1,20 +1,22 @@
 // One supervised service: what runit's runsv does for /etc/service/<name>.
 // Keeps `./run` running, runs `./finish` after each exit, obeys the control
 // FIFO, and writes supervise/ exactly as runsv does, so runit's `sv` works.
-import {
-  closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, statSync,
-  unlinkSync, writeFileSync,
-} from 'node:fs';
-import type { Socket } from 'node:net';
-import { join, resolve } from 'node:path';
 import { type Child, type Children, type ExitStatus, SpawnError } from '../children.ts';
+import { SIGNALS, type SignalName } from '../linux-signals.ts';
 import * as log from '../log.ts';
-import type { Native } from '../native.ts';
 import { unwritableReason } from '../runtime-dir.ts';
 import { isRunnable } from '../scripts.ts';
+import { codeOf, must, SystemError } from '../system/errors.ts';
+import {
+  close as closeFd, exists, lock, makeDirectories, mkdir, mkfifo, O_APPEND, O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY,
+  open, pipe, readlink, readText, rename, stat, statIfAny, unlink, writeFile,
+} from '../system/files.ts';
+import { type Reader, readFrom } from '../system/input.ts';
+import { clearTimeout, queueMicrotask, setTimeout, type Timer } from '../system/loop.ts';
+import { join, resolve } from '../system/path.ts';
+import { euid, kill } from '../system/processes.ts';
+import { fromLatin1 } from '../system/text.ts';
 import { delay } from '../waiting.ts';
-import { CHANNEL_ENV, CHANNEL_FD } from '../svlogd/handoff-protocol.ts';
-import type { LoggerHandoff } from './logger-handoff.ts';
 import { cannotHoldHere, type SuperviseFallback } from './location.ts';
 import { encodeStatus, renderPid, renderStat, type Status } from './status.ts';
 import type { NotifyMessage } from './notify-message.ts';
@@ -24,7 +26,6 @@ import { ServiceOptions } from './service-options.ts';
 
 export interface ServiceContext {
   readonly children: Children;
-  readonly native: Native;
   readonly env: ReadonlyMap<string, string>;
   readonly killProcessTimeout: number;
   /** Seconds to wait before restarting a run that lived under a second; doubles while that repeats. */
@@ -32,20 +33,17 @@ export interface ServiceContext {
   readonly restartDelayMax: number;
   /** fd of /dev/null, the stdin of every service but a logger. */
   readonly devNull: number;
-  /** fd the services' stderr goes to (runsvdir's log argument); default 2. */
-  readonly stderr?: number;
   /** Where supervise/ goes for a directory that cannot hold it; null: such a directory is not supervised. */
   readonly superviseFallback: SuperviseFallback | null;
   /** A service marked `critical` has failed too often in a row. */
   readonly onCriticalFailure: (directory: string, failures: number) => void;
 }
 
-/** A service's stdin and stdout; a logger's stdin is the pipe from its service, and an svlogd it runs may hand its work to us. */
+/** A service's stdin and stdout; a logger's stdin is the pipe from its service. */
 export interface ServiceIo {
   isLogger: boolean;
   stdin: number;
   stdout: number;
-  handoff?: LoggerHandoff;
   /** Do not start `./run` when opened, until `release()`: the supervisor waits for its dependencies. */
   holdStart?: boolean;
 }
@@ -65,9 +63,6 @@ export class Service {
   private readonly isLogger: boolean;
   private readonly stdin: number;
   private readonly stdout: number;
-  /** A logger's: an svlogd it runs may hand its work to us. */
-  private readonly handoff: LoggerHandoff | null;
-  private readonly stderr: number;
   private status: Status;
   private runStartedAt = 0;
   private shortRuns = 0;
@@ -76,11 +71,11 @@ export class Service {
   private readonly lastStartFailure = new Map<string, string>();
   /** The content of `critical` last warned about: each restart reads it again. */
   private criticalWarned: string | null = null;
-  private restartTimer: NodeJS.Timeout | null = null;
+  private restartTimer: Timer | null = null;
   /** The supervise/ directory in use: the service directory's, or the runtime directory's for it. */
   private supervise = '';
-  /** The watch on supervise/control (our native helper's, for closeWatch). */
-  private controlWatch: number | null = null;
+  /** What reads supervise/control: it keeps the process alive while we supervise, as runsv lives for it. */
+  private controlReader: Reader | null = null;
   private readonly heldFds: number[] = [];
   private queue: Promise<void> = Promise.resolve();
   private downWaiters: Array<() => void> = [];
@@ -98,13 +93,13 @@ export class Service {
   private runPid = 0;
   private mainPid = 0;
   private notifySocket: NotifySocket | null = null;
-  /** The read end of a `notification-fd` pipe, until the newline comes. */
-  private notification: Socket | null = null;
-  private watchdogTimer: NodeJS.Timeout | null = null;
+  /** Stops reading a `notification-fd` pipe (and closes it), until the newline comes. */
+  private stopNotification: (() => void) | null = null;
+  private watchdogTimer: Timer | null = null;
   /** This run was stopped by its watchdog: a failure, however it exits. */
   private watchdogFired = false;
   /** SIGKILL at the end of the run's grace period (timeout-kill, or a watchdog's stop). */
-  private killTimer: NodeJS.Timeout | null = null;
+  private killTimer: Timer | null = null;
   /** The supervise/readiness file has been written (and must be removed if the service stops using it). */
   private readinessFileWritten = false;
   /** For the status endpoint (src/health/): read only there, never acted on. */
@@ -116,8 +111,6 @@ export class Service {
     this.isLogger = io.isLogger;
     this.stdin = io.stdin;
     this.stdout = io.stdout;
-    this.stderr = context.stderr ?? 2;
-    this.handoff = io.handoff ?? null;
     this.held = io.holdStart ?? false;
     this.status = { changedAt: Date.now(), pid: 0, paused: false, want: 'up', gotTerm: false, state: 'down' };
     this.options = new ServiceOptions(directory);
@@ -135,7 +128,7 @@ export class Service {
       service.releaseFds();
       return problem;
     }
-    service.status.want = existsSync(join(directory, 'down')) ? 'down' : 'up';
+    service.status.want = exists(join(directory, 'down')) ? 'down' : 'up';
     // One left by an earlier supervisor would describe a run that is gone.
     service.removeReadinessFile(true);
     // Starting now writes the status files itself.
@@ -207,24 +200,18 @@ export class Service {
 
   private writeReadinessFile(): void {
     if (this.mechanism !== 'notify' && this.mechanism !== 'notification-fd') return;
-    try {
-      replaceFile(join(this.supervise, READINESS_FILE), renderReadiness(this.readinessValue, this.statusText));
-      this.readinessFileWritten = true;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') log.warn(`Warning: cannot update ${join(this.supervise, READINESS_FILE)}: ${code ?? error}`);
-    }
+    const failed = replaceFile(join(this.supervise, READINESS_FILE), renderReadiness(this.readinessValue, this.statusText));
+    if (failed === undefined) this.readinessFileWritten = true;
+    else if (failed.code !== 'ENOENT') log.warn(`Warning: cannot update ${join(this.supervise, READINESS_FILE)}: ${failed.code}`);
   }
 
   private removeReadinessFile(always = false): void {
     if (!this.readinessFileWritten && !always) return;
     this.readinessFileWritten = false;
     const path = join(this.supervise, READINESS_FILE);
-    try {
-      if (lstatSync(path, { throwIfNoEntry: false })) unlinkSync(path);
-    } catch {
-      // Gone meanwhile: nothing to remove.
-    }
+    // Gone meanwhile (or never there): nothing to remove.
+    const found = statIfAny(path, false);
+    if (found !== null && !(found instanceof SystemError)) unlink(path);
   }
 
   /** What supervise/status says, for the status endpoint. */
@@ -248,7 +235,7 @@ export class Service {
     const fallback = this.context.superviseFallback;
     if (!cannotHoldHere(here.code) || fallback === null) return here.error;
     this.releaseFds();
-    const elsewhere = fallback(this.directory, unwritableReason(here.code, process.geteuid?.() ?? 0));
+    const elsewhere = fallback(this.directory, unwritableReason(here.code, euid()));
     if (elsewhere instanceof Error) {
       return new SuperviseError(`${here.error.message}, and ${elsewhere.message}`, here.error.runitMessage);
     }
@@ -260,16 +247,16 @@ export class Service {
     this.supervise = supervise;
     try {
       // In the service directory, supervise may be a symlink (to a tmpfs, say): create what it points to.
-      const link = inRuntime ? undefined : lstatSync(supervise, { throwIfNoEntry: false });
+      const link = inRuntime ? null : must(statIfAny(supervise, false));
       if (link?.isSymbolicLink()) {
-        mkdirSync(resolve(this.directory, readlinkSync(supervise)), { recursive: true, mode: 0o700 });
+        must(makeDirectories(resolve(this.directory, must(readlink(supervise))), 0o700));
       } else {
         // One level in the service directory, as runsv makes it (a recursive mkdir says ENOENT where it meant EROFS).
         makeDirectory(supervise, inRuntime);
       }
-      const lock = openSync(join(supervise, 'lock'), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
-      this.heldFds.push(lock);
-      if (!this.context.native.flock(lock, false)) {
+      const lockFd = must(open(join(supervise, 'lock'), O_WRONLY | O_CREAT | O_APPEND, 0o600));
+      this.heldFds.push(lockFd);
+      if (!must(lock(lockFd))) {
         return {
           error: new SuperviseError(
             `${this.directory} is supervised by another process (${inRuntime ? join(supervise, 'lock') : 'supervise/lock'} is held)`,
@@ -278,26 +265,23 @@ export class Service {
         };
       }
       for (const fifo of ['control', 'ok']) {
-        try {
-          this.context.native.mkfifo(join(supervise, fifo), 0o600);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        }
+        const made = mkfifo(join(supervise, fifo), 0o600);
+        if (made !== undefined && made.code !== 'EEXIST') throw made;
       }
       // Open for reading and writing: we then never see end-of-file, as runsv.
-      const control = openSync(join(supervise, 'control'), constants.O_RDWR | constants.O_NONBLOCK);
+      const control = must(open(join(supervise, 'control'), O_RDWR | O_NONBLOCK));
       this.heldFds.push(control);
       // Held open for reading: `sv` tells a live supervisor by being able to open it for writing.
-      this.heldFds.push(openSync(join(supervise, 'ok'), constants.O_RDONLY | constants.O_NONBLOCK));
-      this.controlWatch = this.context.native.watchInput(control, (bytes) => {
-        for (const byte of bytes.toString('latin1')) this.enqueue(() => this.command(byte));
-      });
+      this.heldFds.push(must(open(join(supervise, 'ok'), O_RDONLY | O_NONBLOCK)));
+      this.controlReader = must(readFrom(control, (bytes) => {
+        for (const byte of fromLatin1(bytes)) this.enqueue(() => this.command(byte));
+      }, () => {}));
       return null;
     } catch (error) {
       const message = (error as Error).message;
       return {
         error: new SuperviseError(`cannot supervise ${this.directory}: ${message}`, `unable to set up supervise/: ${message}`),
-        code: (error as NodeJS.ErrnoException).code,
+        code: codeOf(error),
       };
     }
   }
@@ -380,14 +364,8 @@ export class Service {
     this.killTimer = setTimeout(() => {
       this.killTimer = null;
       if (this.status.state !== 'run') return;
-      for (const pid of new Set([this.runPid, this.mainPid])) {
-        if (pid === 0) continue;
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Gone.
-        }
-      }
+      // An error is ESRCH: gone.
+      for (const pid of new Set([this.runPid, this.mainPid])) if (pid !== 0) kill(pid, SIGNALS.SIGKILL);
     }, ms);
   }
 
@@ -409,28 +387,21 @@ export class Service {
     }
   }
 
-  private signal(signal: NodeJS.Signals): void {
+  private signal(signal: SignalName): void {
     if (this.status.state !== 'run' || this.status.pid === 0) return;
-    try {
-      process.kill(this.status.pid, signal);
-    } catch {
-      // Exited just now; the exit handler will see to it.
-    }
+    // An error is ESRCH: exited just now; the exit handler will see to it.
+    kill(this.status.pid, SIGNALS[signal]);
   }
 
-  /**
-   * `channel`: a logger's end of the hand-off channel, its fd 3. `extra`: variables and
-   * fds (at their numbers) that readiness gives ./run.
-   */
-  private spawnInDirectory(argv: string[], channel?: number, extra?: RunExtras): Child {
+  /** `extra`: variables and fds (at their numbers) that readiness gives ./run. */
+  private spawnInDirectory(argv: string[], extra?: RunExtras): Child {
     let env: ReadonlyMap<string, string> = this.context.env;
-    if (channel !== undefined || (extra !== undefined && extra.env.length > 0)) {
+    if (extra !== undefined && extra.env.length > 0) {
       const copy = new Map(this.context.env);
-      if (channel !== undefined) copy.set(CHANNEL_ENV, String(CHANNEL_FD));
-      for (const [name, value] of extra?.env ?? []) copy.set(name, value);
+      for (const [name, value] of extra.env) copy.set(name, value);
       env = copy;
     }
-    const stdio = channel === undefined ? [this.stdin, this.stdout, this.stderr] : [this.stdin, this.stdout, this.stderr, channel];
+    const stdio = [this.stdin, this.stdout, 2];
     for (const [fd, source] of extra?.fds ?? []) {
       while (stdio.length < fd) stdio.push(-1);
       stdio[fd] = source;
@@ -450,21 +421,18 @@ export class Service {
     this.held = false;
     this.runStartedAt = Date.now();
     let child: Child;
-    const channel = this.handoff?.channel();
-    const plan = this.planReadiness(channel !== undefined);
+    const plan = this.planReadiness();
     this.notifySocket = plan.socket;
     try {
-      child = this.spawnInDirectory(['./run'], channel?.childEnd, plan.extras);
+      child = this.spawnInDirectory(['./run'], plan.extras);
     } catch (error) {
-      channel?.abandon();
-      if (plan.pipe !== null) plan.pipe.forEach((fd) => closeSync(fd));
+      if (plan.pipe !== null) plan.pipe.forEach((fd) => closeFd(fd));
       this.notifySocket?.close();
       this.notifySocket = null;
       this.reportStartFailure('./run', error);
       this.afterDown();
       return;
     }
-    channel?.attach(child.pid);
     this.counters.starts++;
     this.lastStartFailure.delete('./run');
     this.runPid = child.pid;
@@ -482,12 +450,12 @@ export class Service {
   }
 
   /** What this start's files ask for: the readiness mechanism, and what ./run gets for it. */
-  private planReadiness(hasChannel: boolean): ReadinessPlan {
+  private planReadiness(): ReadinessPlan {
     const plan: ReadinessPlan = { mechanism: 'running', extras: { env: [], fds: [] }, pipe: null, socket: null, watchdogMs: null };
     const notify = this.options.notify();
     plan.watchdogMs = this.options.watchdogMs();
     if (notify || plan.watchdogMs !== null) {
-      const socket = openNotifySocket(this.context.native, {
+      const socket = openNotifySocket({
         // NotifyAccess=all, bounded by the session: ./run, what it starts (unless it leaves the session), its MAINPID.
         // A sender already gone cannot be looked at; its datagram came to this run's own address, so it is taken.
         accepts: (pid, session) => this.runPid !== 0 && (pid === this.runPid || pid === this.mainPid || session === this.runPid || session === null),
@@ -505,15 +473,16 @@ export class Service {
     }
     if (plan.mechanism === 'running') {
       const fd = this.options.notificationFd();
-      if (fd !== null && hasChannel && fd === CHANNEL_FD) {
-        this.warnOnce('notification-fd', `Warning: ${join(this.directory, 'notification-fd')} names fd ${fd}, which a logger's hand-off channel uses; not using it.`);
-      } else if (fd !== null) {
-        plan.pipe = this.context.native.pipe();
-        plan.extras.fds.push([fd, plan.pipe[1]]);
+      const made = fd === null ? null : pipe();
+      if (made instanceof SystemError) {
+        this.warnOnce('notification-fd', `Warning: ${this.directory} asks for readiness on fd ${fd} (notification-fd), but cannot make its pipe: ${made.code}; it is ready when running.`);
+      } else if (fd !== null && made !== null) {
+        plan.pipe = made;
+        plan.extras.fds.push([fd, made[1]]);
         plan.mechanism = 'notification-fd';
       }
     }
-    if (plan.mechanism === 'running' && existsSync(join(this.directory, 'check'))) plan.mechanism = 'check';
+    if (plan.mechanism === 'running' && exists(join(this.directory, 'check'))) plan.mechanism = 'check';
     return plan;
   }
 
@@ -526,20 +495,28 @@ export class Service {
 
   /** s6's notification-fd: ready at the first newline on the pipe; its write end is the service's now. */
   private awaitNotification([readEnd, writeEnd]: [number, number]): void {
-    closeSync(writeEnd);
-    // node:net only here: a service that does not use notification-fd never loads it.
-    const { Socket } = process.getBuiltinModule('node:net');
-    const stream = new Socket({ fd: readEnd, readable: true, writable: false });
-    this.notification = stream;
-    stream.on('data', (bytes: Buffer) => {
+    closeFd(writeEnd);
+    let reader: Reader | null = null;
+    const stop = (): void => {
+      if (reader === null) return;
+      reader.close();
+      reader = null;
+      closeFd(readEnd);
+      if (this.stopNotification === stop) this.stopNotification = null;
+    };
+    const started = readFrom(readEnd, (bytes) => {
       if (!bytes.includes(0x0a)) return;
-      stream.destroy();
-      if (this.notification === stream) this.notification = null;
+      stop();
       if (this.status.state === 'run' && this.readinessValue === 'starting') this.setReadiness('ready');
-    });
-    stream.on('error', () => {});
-    // End of file without a newline: the service closed it, never ready in this run.
-    stream.on('end', () => stream.destroy());
+    }, stop); // End of file (or an error) without a newline: the service closed it, never ready in this run.
+    if (started instanceof SystemError) {
+      closeFd(readEnd);
+      return;
+    }
+    reader = started;
+    // The run keeps the process alive, not its pipe.
+    reader.unref();
+    this.stopNotification = stop;
   }
 
   private notified(message: NotifyMessage): void {
@@ -589,8 +566,8 @@ export class Service {
     this.watchdogTimer = null;
     if (this.killTimer !== null) clearTimeout(this.killTimer);
     this.killTimer = null;
-    this.notification?.destroy();
-    this.notification = null;
+    this.stopNotification?.();
+    this.stopNotification = null;
     this.notifySocket?.close();
     this.notifySocket = null;
     this.runPid = 0;
@@ -654,12 +631,9 @@ export class Service {
   }
 
   private criticalLimit(): number | null {
-    let text: string;
-    try {
-      text = readFileSync(join(this.directory, 'critical'), 'utf8').trim();
-    } catch {
-      return null;
-    }
+    const content = readText(join(this.directory, 'critical'));
+    if (content instanceof SystemError) return null;
+    const text = content.trim();
     if (text === '') return DEFAULT_CRITICAL_FAILURES;
     if (/^[1-9]\d*$/.test(text)) return Number(text);
     if (text !== this.criticalWarned) {
@@ -757,11 +731,8 @@ export class Service {
     if (!(await this.untilDown(ownMs === null ? graceSeconds : ownMs / 1000))) {
       const pid = this.status.pid;
       log.warn(`${this.directory} (PID ${pid}) did not shut down in time. Forcing it to exit.`);
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Gone.
-      }
+      // An error is ESRCH: gone.
+      kill(pid, SIGNALS.SIGKILL);
       await this.untilDown(this.context.killProcessTimeout);
     }
     this.close();
@@ -772,20 +743,14 @@ export class Service {
     if (this.closed) return;
     this.closed = true;
     this.cancelRestart();
-    if (this.controlWatch !== null) this.context.native.closeWatch(this.controlWatch);
-    this.controlWatch = null;
+    this.controlReader?.close();
+    this.controlReader = null;
     this.releaseFds();
     this.onExit?.();
   }
 
   private releaseFds(): void {
-    for (const fd of this.heldFds.splice(0)) {
-      try {
-        closeSync(fd);
-      } catch {
-        // Closed already.
-      }
-    }
+    for (const fd of this.heldFds.splice(0)) closeFd(fd);
   }
 
   private statusPending = false;
@@ -807,15 +772,11 @@ export class Service {
   /** status, stat and (when the pid changed) pid, each replaced atomically as runsv does. */
   private writeStatus(pidChanged = false): void {
     const supervise = this.supervise;
-    try {
-      replaceFile(join(supervise, 'status'), encodeStatus(this.status));
-      replaceFile(join(supervise, 'stat'), renderStat(this.status));
-      if (pidChanged) replaceFile(join(supervise, 'pid'), renderPid(this.status.pid));
-    } catch (error) {
-      // ENOENT: the service directory was removed, and its supervision is ending.
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') log.warn(`Warning: cannot update ${supervise}: ${code ?? error}`);
-    }
+    const failed = replaceFile(join(supervise, 'status'), encodeStatus(this.status))
+      ?? replaceFile(join(supervise, 'stat'), renderStat(this.status))
+      ?? (pidChanged ? replaceFile(join(supervise, 'pid'), renderPid(this.status.pid)) : undefined);
+    // ENOENT: the service directory was removed, and its supervision is ending.
+    if (failed !== undefined && failed.code !== 'ENOENT') log.warn(`Warning: cannot update ${supervise}: ${failed.code}`);
   }
 }
 
@@ -852,22 +813,20 @@ interface ReadinessPlan {
   watchdogMs: number | null;
 }
 
-const SIGNAL_COMMANDS: Record<string, NodeJS.Signals> = {
+const SIGNAL_COMMANDS: Record<string, SignalName> = {
   t: 'SIGTERM', k: 'SIGKILL', h: 'SIGHUP', a: 'SIGALRM', i: 'SIGINT', q: 'SIGQUIT', '1': 'SIGUSR1', '2': 'SIGUSR2',
 };
 
 /** mkdir with mode 0700; an existing directory is fine. `parents`: make the missing ones too, 0700 as well. */
 function makeDirectory(path: string, parents: boolean): void {
-  try {
-    mkdirSync(path, { recursive: parents, mode: 0o700 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(path).isDirectory()) throw error;
-  }
+  const made = parents ? makeDirectories(path, 0o700) : mkdir(path, 0o700);
+  if (made === undefined) return;
+  if (made.code !== 'EEXIST' || !must(stat(path)).isDirectory()) throw made;
 }
 
-function replaceFile(path: string, content: string | Uint8Array): void {
+/** Written aside and renamed over `path`, as runsv replaces its files: a reader never sees half of one. */
+function replaceFile(path: string, content: string | Uint8Array): SystemError | undefined {
   const temp = `${path}.new`;
-  writeFileSync(temp, content, { mode: 0o644 });
-  renameSync(temp, path);
+  return writeFile(temp, content, 0o644) ?? rename(temp, path);
 }
 

@@ -1,36 +1,29 @@
-// What runsv and runsvdir need to supervise on their own, without my_init:
-// the native helper (flock, FIFOs, pipes; without it nothing can be
-// supervised), the reaper, and the settings my_init would have read.
-import { closeSync, constants, openSync } from 'node:fs';
+// What runsv needs to supervise on its own, without my_init: the reaper and
+// the settings my_init would have read.
 import { Children, processEnvironment } from '../children.ts';
 import * as log from '../log.ts';
-import { loadNative } from '../native.ts';
 import { ourRuntimeDirectory } from '../runtime-dir.ts';
 import { readSettings } from '../settings.ts';
+import { SystemError } from '../system/errors.ts';
+import { close, O_RDWR, open } from '../system/files.ts';
+import { becomeSubreaper, env, pid, setProcessName } from '../system/processes.ts';
 import { superviseFallback } from './location.ts';
 import type { ServiceContext } from './service.ts';
 
 /** A context for services, or the reason there can be none (for a `fatal:` line). `program` names the process for ps and pgrep. */
 export function standaloneContext(program: string): ServiceContext | Error {
-  const settings = readSettings(process.env);
+  const settings = readSettings(env);
   if (settings instanceof Error) return settings;
-  const native = loadNative();
-  if (native instanceof Error) return native;
-  native.setProcessName(program);
-  // As PID 1, Children reaps every orphan through the addon; elsewhere orphans of our services become ours to reap, as under my_init.
-  if (process.pid !== 1) native.setChildSubreaper();
-  let devNull: number;
-  try {
-    devNull = openSync('/dev/null', constants.O_RDWR);
-  } catch (error) {
-    return error as Error;
-  }
-  const env = processEnvironment();
+  // runsvdir starts us as /proc/self/exe, which the kernel would call `exe`.
+  setProcessName(program);
+  // Orphans of our services become ours to reap, as under my_init (as PID 1 they are anyway).
+  if (pid !== 1) becomeSubreaper();
+  const devNull = open('/dev/null', O_RDWR);
+  if (devNull instanceof SystemError) return devNull;
   const runtime = ourRuntimeDirectory();
   return {
-    children: new Children(native),
-    native,
-    env,
+    children: new Children(),
+    env: processEnvironment(),
     killProcessTimeout: settings.killProcessTimeout,
     restartDelay: settings.serviceRestartDelay,
     restartDelayMax: settings.serviceRestartDelayMax,
@@ -42,5 +35,5 @@ export function standaloneContext(program: string): ServiceContext | Error {
 }
 
 export function closeContext(context: ServiceContext): void {
-  closeSync(context.devNull);
+  close(context.devNull);
 }

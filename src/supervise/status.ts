@@ -18,18 +18,24 @@ export interface Status {
 
 export const STATUS_BYTES = 20;
 export const TAI64_EPOCH = 2n ** 62n + 10n;
+/** TAI64's seconds as two 32-bit halves: 2^62 is the high half's 0x40000000, the 10 leap seconds go in the low half. */
+const TAI64_HIGH = 0x40000000;
+const TAI64_LEAP_SECONDS = 10;
+const TWO_32 = 2 ** 32;
 const STATE_CODES: Record<State, number> = { down: 0, run: 1, finish: 2 };
 const STATES: readonly State[] = ['down', 'run', 'finish'];
 
 /** The 20-byte supervise/status (daemontools-compatible). */
-export function encodeStatus(status: Status): Buffer {
-  const bytes = Buffer.alloc(STATUS_BYTES);
-  const seconds = Math.floor(status.changedAt / 1000);
+export function encodeStatus(status: Status): Uint8Array {
+  const bytes = new Uint8Array(STATUS_BYTES);
+  const view = new DataView(bytes.buffer);
+  const seconds = Math.floor(status.changedAt / 1000) + TAI64_LEAP_SECONDS;
   const micros = Math.floor((status.changedAt % 1000) * 1000);
-  bytes.writeBigUInt64BE(TAI64_EPOCH + BigInt(seconds), 0);
+  view.setUint32(0, TAI64_HIGH + Math.floor(seconds / TWO_32));
+  view.setUint32(4, seconds % TWO_32);
   // runsv writes microseconds * 1000 + 500.
-  bytes.writeUInt32BE(micros * 1000 + 500, 8);
-  bytes.writeUInt32LE(status.pid, 12);
+  view.setUint32(8, micros * 1000 + 500);
+  view.setUint32(12, status.pid, true);
   bytes[16] = status.paused ? 1 : 0;
   // Want down and want exit are both written as 'd'.
   bytes[17] = status.want === 'up' ? 0x75 : 0x64;
@@ -41,16 +47,16 @@ export function encodeStatus(status: Status): Buffer {
 /** The parts of a status file that `sv` reads; null when it is not 20 bytes. */
 export function decodeStatus(bytes: Uint8Array): Omit<Status, 'want'> & { want: 'up' | 'down' } | null {
   if (bytes.length !== STATUS_BYTES) return null;
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  const seconds = Number(view.readBigUInt64BE(0) - TAI64_EPOCH);
-  const nanos = view.readUInt32BE(8);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const seconds = (view.getUint32(0) - TAI64_HIGH) * TWO_32 + view.getUint32(4) - TAI64_LEAP_SECONDS;
+  const nanos = view.getUint32(8);
   return {
     changedAt: seconds * 1000 + Math.floor(nanos / 1e6),
-    pid: view.readUInt32LE(12),
-    paused: view[16] !== 0,
-    want: view[17] === 0x75 ? 'up' : 'down',
-    gotTerm: view[18] !== 0,
-    state: STATES[view[19]!] ?? 'down',
+    pid: view.getUint32(12, true),
+    paused: bytes[16] !== 0,
+    want: bytes[17] === 0x75 ? 'up' : 'down',
+    gotTerm: bytes[18] !== 0,
+    state: STATES[bytes[19]!] ?? 'down',
   };
 }
 

@@ -1,13 +1,15 @@
-// What runit's runsvdir does: one supervised service per directory in
-// /etc/service (names starting with `.` are not services), picked up within a
-// second when added (inotify, through chokidar) and, as a safety net, by a
-// look every 30 s; a removed directory's service is stopped.
-import type { FSWatcher } from 'chokidar';
-import { closeSync, constants, openSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// What runit's runsvdir does, in this process: one supervised service per
+// directory in /etc/service (names starting with `.` are not services), picked
+// up at once when added (inotify) and, as a safety net, by a look every 30 s;
+// a removed directory's service is stopped.
 import * as log from '../log.ts';
 import type { ServiceContext } from './service.ts';
 import { isDirectory } from '../file-tests.ts';
+import { type DirectoryWatch, watchDirectory } from '../system/directory-watch.ts';
+import { SystemError } from '../system/errors.ts';
+import { close, O_RDWR, open, readdir, stat } from '../system/files.ts';
+import { clearInterval, setImmediate, setInterval, setTimeout, type Timer } from '../system/loop.ts';
+import { join } from '../system/path.ts';
 import { openUnit, stopUnit, type Unit } from './unit.ts';
 import { delay, monotonicMs } from '../waiting.ts';
 import { findCycles, readDepends } from './dependencies.ts';
@@ -20,8 +22,6 @@ const RESUPERVISE_MS = 1000;
 const READY_POLL_MS = 100;
 
 export interface SupervisorOptions {
-  /** How often to look whether the directory changed, besides inotify (runsvdir looks every second). */
-  rescanMs?: number;
   /** SERVICE_DEPENDENCY_TIMEOUT in seconds; null: `depends` files are ignored, as by runit's runsvdir. */
   dependencyTimeout?: number | null;
 }
@@ -42,13 +42,15 @@ export class Supervisor {
   private readonly units = new Map<string, Unit>();
   private readonly refused = new Set<string>();
   private devNull = -1;
-  private watcher: FSWatcher | null = null;
-  private rescanTimer: NodeJS.Timeout | null = null;
+  private watcher: DirectoryWatch | null = null;
+  private rescanTimer: Timer | null = null;
+  /** A scan asked for by inotify is due: a burst of changes is read once. */
+  private scanScheduled = false;
+  private watchFailureSaid = false;
   private stopping = false;
   /** mtime, inode and device of the directory at the last full scan, as runsvdir keeps them. */
   private lastSeen = '';
 
-  private readonly rescanMs: number;
   private readonly dependencyTimeoutMs: number | null;
   /** Only when `depends` files are read. */
   private readonly entries = new Map<string, Entry>();
@@ -58,29 +60,49 @@ export class Supervisor {
   constructor(directory: string, context: Omit<ServiceContext, 'devNull'>, options: SupervisorOptions = {}) {
     this.directory = directory;
     this.context = context;
-    this.rescanMs = options.rescanMs ?? RESCAN_MS;
     const timeout = options.dependencyTimeout ?? null;
     this.dependencyTimeoutMs = timeout === null ? null : timeout * 1000;
   }
 
   start(): void {
-    this.devNull = openSync('/dev/null', constants.O_RDWR);
+    const devNull = open('/dev/null', O_RDWR);
+    // Without /dev/null the services get a closed stdin.
+    this.devNull = devNull instanceof SystemError ? -1 : devNull;
+    this.watch();
     this.scan();
-    // After the first start, which need not wait for chokidar (its own part of the bundle, 5 ms to load).
-    setImmediate(() => {
-      this.watch().catch((error: unknown) => log.warn(`Warning: cannot watch ${this.directory}: ${(error as Error).message}; looking every ${this.rescanMs / 1000} s.`));
-    });
-    this.rescanTimer = setInterval(() => this.scanIfChanged(), this.rescanMs);
+    this.rescanTimer = setInterval(() => this.scanIfChanged(), RESCAN_MS);
   }
 
-  private async watch(): Promise<void> {
-    const { watch } = await import('chokidar');
-    if (this.stopping) return;
-    this.watcher = watch(this.directory, { depth: 0, ignoreInitial: true, followSymlinks: false });
-    this.watcher.on('all', () => this.scan());
-    this.watcher.on('error', () => {});
-    // What changed between the first scan and the watch.
-    this.watcher.on('ready', () => this.scanIfChanged());
+  /**
+   * Changes come at once through inotify. When the directory cannot be watched
+   * (not there yet, or inotify's limits reached) the looks find them, and each
+   * look tries the watch again.
+   */
+  private watch(): void {
+    if (this.watcher !== null || this.stopping) return;
+    const watcher = watchDirectory(this.directory, () => this.scanSoon(), () => {
+      if (this.watcher === watcher) this.watcher = null;
+      // Its directory was replaced: watch the new one, if it is there.
+      this.watch();
+    });
+    if (watcher instanceof SystemError) {
+      // Not there (yet) is no news: nothing to supervise until it is.
+      if (watcher.code !== 'ENOENT' && !this.watchFailureSaid) {
+        this.watchFailureSaid = true;
+        log.debug(`Cannot watch ${this.directory} (${watcher.code}); looking every ${RESCAN_MS / 1000} s.`);
+      }
+      return;
+    }
+    this.watcher = watcher;
+  }
+
+  private scanSoon(): void {
+    if (this.scanScheduled) return;
+    this.scanScheduled = true;
+    setImmediate(() => {
+      this.scanScheduled = false;
+      this.scan();
+    });
   }
 
   /**
@@ -89,28 +111,21 @@ export class Supervisor {
    * one stat.
    */
   private scanIfChanged(): void {
+    this.watch();
     if (this.stamp() !== this.lastSeen || this.refused.size > 0) this.scan();
   }
 
   /** What runsvdir compares: mtime, inode and device; empty when the directory cannot be seen. */
   private stamp(): string {
-    try {
-      const stat = statSync(this.directory);
-      return `${stat.mtimeMs}:${stat.ino}:${stat.dev}`;
-    } catch {
-      return '';
-    }
+    const info = stat(this.directory);
+    return info instanceof SystemError ? '' : `${info.mtimeMs}:${info.ino}:${info.dev}`;
   }
 
   private scan(): void {
     if (this.stopping) return;
     this.lastSeen = this.stamp();
-    let names: string[];
-    try {
-      names = readdirSync(this.directory);
-    } catch {
-      names = [];
-    }
+    const listed = readdir(this.directory);
+    const names = listed instanceof SystemError ? [] : listed;
     const present = new Set(names.filter((name) => !name.startsWith('.') && isDirectory(join(this.directory, name))));
     const added = [...present].filter((name) => !this.units.has(name) && this.add(name));
     for (const [name, unit] of this.units) {
@@ -253,7 +268,7 @@ export class Supervisor {
       const ready = await Promise.all(units.map((unit) => unit.service.isReady()));
       const waiting = units.filter((_, i) => !ready[i]).map((unit) => unit.service.directory);
       if (waiting.length === 0 || monotonicMs() >= deadline || stopRequested()) return waiting;
-      await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+      await new Promise<void>((resolve) => setTimeout(() => resolve(), READY_POLL_MS));
     }
   }
 
@@ -265,13 +280,14 @@ export class Supervisor {
    */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.rescanTimer) clearInterval(this.rescanTimer);
-    await this.watcher?.close();
+    clearInterval(this.rescanTimer);
+    this.watcher?.close();
+    this.watcher = null;
     const units = [...this.units.entries()];
     this.units.clear();
     const seconds = this.context.killProcessTimeout;
     const deadline = monotonicMs() + seconds * 1000;
-    const down = new Map(units.map(([name]) => [name, Promise.withResolvers<void>()]));
+    const down = new Map(units.map(([name]) => [name, whenDone()]));
     const dependentsDown = (name: string): Array<Promise<void>> =>
       units.filter(([other]) => this.entries.get(other)?.depends.includes(name)).map(([other]) => down.get(other)!.promise);
     await Promise.all(units.map(async ([name, unit]) => {
@@ -285,6 +301,15 @@ export class Supervisor {
       }
       await stopUnit(unit, { graceSeconds, onServiceDown: () => down.get(name)!.resolve() });
     }));
-    if (this.devNull >= 0) closeSync(this.devNull);
+    if (this.devNull >= 0) close(this.devNull);
   }
+}
+
+/** A promise and the function that resolves it. */
+function whenDone(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => {};
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
 }

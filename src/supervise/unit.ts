@@ -1,12 +1,13 @@
 // One service directory as runsv supervises it: the service and, when it has
 // a log/ directory, its logger, with a pipe from the one's stdout to the
 // other's stdin that outlives restarts of either. Used by the supervisor of a
-// whole directory (runsvdir, my_init) and by runsv for a single one.
-import { closeSync } from 'node:fs';
+// whole directory (my_init) and by runsv for a single one.
 import { isDirectory } from '../file-tests.ts';
-import { join } from 'node:path';
-import { LoggerHandoff, startLogEngine } from './logger-handoff.ts';
-import { Service, type ServiceContext, type SuperviseError } from './service.ts';
+import { errorText } from '../runit-errors.ts';
+import { SystemError } from '../system/errors.ts';
+import { close, pipe as makePipe } from '../system/files.ts';
+import { join } from '../system/path.ts';
+import { Service, type ServiceContext, SuperviseError } from './service.ts';
 
 export interface Unit {
   service: Service;
@@ -22,11 +23,14 @@ export function openUnit(directory: string, context: ServiceContext, holdStart =
   let pipe: [number, number] | null = null;
   let stdout = 1;
   if (isDirectory(join(directory, 'log'))) {
-    pipe = context.native.pipe();
-    const handoff = new LoggerHandoff(pipe[0], context.native, startLogEngine(context.children, context.native));
-    const opened = Service.open(join(directory, 'log'), context, { isLogger: true, stdin: pipe[0], stdout: 1, handoff });
+    const made = makePipe();
+    if (made instanceof SystemError) {
+      return new SuperviseError(`cannot supervise ${directory}: ${made.message}`, `unable to create log pipe: ${errorText(made)}`);
+    }
+    pipe = made;
+    const opened = Service.open(join(directory, 'log'), context, { isLogger: true, stdin: pipe[0], stdout: 1 });
     if (opened instanceof Error) {
-      for (const fd of pipe) closeSync(fd);
+      for (const fd of pipe) close(fd);
       return opened;
     }
     logger = opened;
@@ -35,7 +39,7 @@ export function openUnit(directory: string, context: ServiceContext, holdStart =
   const service = Service.open(directory, context, { isLogger: false, stdin: context.devNull, stdout, holdStart });
   if (service instanceof Error) {
     void logger?.stop();
-    if (pipe) for (const fd of pipe) closeSync(fd);
+    if (pipe) for (const fd of pipe) close(fd);
     return service;
   }
   return { service, logger, pipe };
@@ -55,7 +59,7 @@ export async function stopUnit(unit: Unit, options: StopOptions = {}): Promise<v
   } finally {
     options.onServiceDown?.();
   }
-  if (unit.pipe) closeSync(unit.pipe[1]);
+  if (unit.pipe) close(unit.pipe[1]);
   await unit.logger?.stop();
-  if (unit.pipe) closeSync(unit.pipe[0]);
+  if (unit.pipe) close(unit.pipe[0]);
 }

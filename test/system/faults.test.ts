@@ -75,15 +75,17 @@ function sizeInside(pid: number, path: string): number {
 }
 
 /**
- * Whether my_init's own signal handlers are in place: SIGHUP and SIGWINCH are
- * caught (Node leaves both alone). Until then a SIGTERM is lost: Node's own
- * start-up handler for it re-raises it with the default action, which the
- * kernel ignores for a PID 1.
+ * Whether my_init's own signal handling is in place: SIGHUP and SIGWINCH are
+ * taken, either caught by a handler (SigCgt) or blocked to be read from a
+ * signalfd (SigBlk); nothing else does either to both at start-up. Until then
+ * a SIGTERM is lost: with its default action, the kernel ignores it for a PID 1.
  */
 function hasOwnHandlers(pid: number): boolean {
-  const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] ?? '0';
+  const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+  const mask = (field: string): bigint => BigInt(`0x${new RegExp(`^${field}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1] ?? '0'}`);
   const bit = (signal: number) => 1n << BigInt(signal - 1);
-  return (BigInt(`0x${mask}`) & (bit(1) | bit(28))) === (bit(1) | bit(28));
+  const wanted = bit(1) | bit(28);
+  return ((mask('SigCgt') | mask('SigBlk')) & wanted) === wanted;
 }
 
 /** Whether the process is gone or a zombie. */
