@@ -1,111 +1,124 @@
-// svlogd: runit's logger, as a program. The logging itself is the engine in
-// src/svlogd/ (PID 1 runs the same engine in-process); this file gives it
-// stdin, stderr, the signals svlogd answers (HUP, ALRM, TERM) and the exit code.
+// svlogd: runit's logger, as a program of its own, as in runit: a service's
+// log/run execs it with the pipe from the service on stdin. The logging
+// itself is the engine in src/svlogd/; this file gives it stdin, stderr, the
+// signals svlogd answers (HUP, ALRM, TERM) and the exit code.
 //   svlogd [-tttv] [-r c] [-R abc] [-l len] [-b buflen] dir ...
-import { fstatSync, read, writeSync } from 'node:fs';
-import { Children, processEnvironment } from '../children.ts';
-import { loadNative } from '../native.ts';
-import { EXIT_FATAL, parseSvlogdArguments } from '../svlogd/arguments.ts';
+import { SIGNALS } from '../linux-signals.ts';
+import { writeStderr } from '../log.ts';
 import { errorText } from '../runit-errors.ts';
-import { handOffToSupervisor } from '../svlogd/handoff.ts';
+import { EXIT_FATAL, parseSvlogdArguments, SvlogdUsageError } from '../svlogd/arguments.ts';
 import { Logger } from '../svlogd/logger.ts';
+import { SystemError } from '../system/errors.ts';
+import { currentDirectory, fstat, isTerminal, read } from '../system/files.ts';
+import { type Reader, readFrom } from '../system/input.ts';
+import { setTimeout } from '../system/loop.ts';
+import { argv0, exit, setProcessName, startEnvironment } from '../system/processes.ts';
+import { onSignal } from '../system/signals.ts';
+import { concatBytes, utf8 } from '../system/text.ts';
 
-function writeErr(bytes: Buffer): void {
-  let offset = 0;
-  while (offset < bytes.length) {
-    try {
-      offset += writeSync(2, bytes, offset);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-      return; // Nobody reads our stderr.
-    }
-  }
+const NEWLINE = Uint8Array.of(0x0a);
+
+/** One stderr line: svlogd's messages and the lines `e` patterns select. */
+function warn(line: string | Uint8Array): void {
+  writeStderr(typeof line === 'string' ? utf8(`${line}\n`) : concatBytes([line, NEWLINE]));
 }
 
+const unreadable = (error: SystemError): void => warn(`svlogd: warning: unable to read standard input: ${errorText(error)}`);
+
 export function main(args: string[]): void {
-  const options = parseSvlogdArguments(args, process.argv0);
-  if (options instanceof Error) {
-    writeErr(Buffer.from(options.stderr));
-    process.exit(EXIT_FATAL);
+  const options = parseSvlogdArguments(args, argv0);
+  if (options instanceof SvlogdUsageError) {
+    writeStderr(options.stderr);
+    return exit(EXIT_FATAL);
   }
-  const native = loadNative();
-  // Under our own supervisor, PID 1 does the logging and this process becomes a small stub.
-  if (!(native instanceof Error) && handOffToSupervisor(args, native)) return;
-  if (native instanceof Error) writeErr(Buffer.from(`svlogd: warning: log directories are not locked: ${native.message}\n`));
-  else native.setProcessName('svlogd');
-  const children = new Children(native instanceof Error ? null : native);
-  const env = processEnvironment();
-  const logger = new Logger(options, process.cwd(), {
-    children,
-    env,
-    warn: (line) => writeErr(Buffer.concat([typeof line === 'string' ? Buffer.from(line) : line, Buffer.of(0x0a)])),
-    lock: (fd) => (native instanceof Error ? true : native.flock(fd, false)),
-    ...(native instanceof Error ? {} : { sendUdp: native.sendUdp }),
+  // What ps -C and pgrep -x know it by, whatever the name of the link it was started through.
+  setProcessName('svlogd');
+  const logger = new Logger(options, currentDirectory(), { env: startEnvironment(), warn });
+  void logger.done.then((code) => exit(code));
+  // Taken from here on (they wait in the signalfd while the directories are opened), as svlogd catches them before it opens any.
+  let feed: Feed | null = null;
+  onSignal(SIGNALS.SIGHUP, () => logger.reload());
+  onSignal(SIGNALS.SIGALRM, () => logger.rotate());
+  onSignal(SIGNALS.SIGTERM, () => {
+    void logger.terminate();
+    feed?.afterTerm();
   });
-  void logger.done.then((code) => process.exit(code));
   if (!logger.start()) return;
-  process.on('SIGHUP', () => logger.reload());
-  process.on('SIGALRM', () => logger.rotate());
-  process.on('SIGTERM', () => void logger.terminate());
-  const feed = readsWithoutThreads() ? feedFromStream : feedFromFile;
-  feed(logger);
+  feed = readsFromLoop() ? feedFromStream(logger) : feedFromFile(logger);
 }
 
 /**
- * A pipe, socket or terminal is read through libuv's poll loop: a read that
- * waits in the threadpool would hold up the exit after TERM (libuv joins its
- * threads at exit, and that read returns only when the writer writes or
- * closes). Like svlogd's own ndelay_on(0), this makes fd 0 non-blocking.
+ * A pipe, socket or terminal is read through the event loop, as svlogd reads
+ * it non-blocking (ndelay_on(0)): a read that waits would hold up the signals.
+ * Anything else (a file, /dev/null) is read as it comes.
  */
-function readsWithoutThreads(): boolean {
-  try {
-    const stat = fstatSync(0);
-    // node:tty (and the net module under it) is loaded only when it is needed.
-    return stat.isFIFO() || stat.isSocket() || (stat.isCharacterDevice() && process.getBuiltinModule('node:tty').isatty(0));
-  } catch {
-    return false;
-  }
+function readsFromLoop(): boolean {
+  const info = fstat(0);
+  if (info instanceof SystemError) return false;
+  return info.isFIFO() || info.isSocket() || (info.isCharacterDevice() && isTerminal(0));
 }
 
-function feedFromStream(logger: Logger): void {
-  const { Socket } = process.getBuiltinModule('node:net');
-  const tty = process.getBuiltinModule('node:tty');
-  const input = tty.isatty(0) ? new tty.ReadStream(0) : new Socket({ fd: 0, readable: true, writable: false });
-  logger.onWritable = () => input.resume();
-  input.on('data', (chunk: Buffer) => {
-    if (!logger.write(chunk)) input.pause();
-  });
-  input.on('end', () => void logger.end());
-  input.on('error', (error) => {
-    writeErr(Buffer.from(`svlogd: warning: unable to read standard input: ${errorText(error)}\n`));
-    void logger.end();
-  });
+interface Feed {
+  /** TERM came: the logger may now want its input a byte at a time. */
+  afterTerm(): void;
+}
+
+function feedFromStream(logger: Logger): Feed {
+  let size = 0;
+  let reader: Reader | null = null;
+  /** Reads `logger.readSize()` bytes at a time, or resumes: what comes after a pause or after TERM. */
+  const follow = (): void => {
+    if (logger.readSize() === size) return reader?.resume();
+    reader?.close();
+    size = logger.readSize();
+    const started = readFrom(0, (bytes) => {
+      if (!logger.write(bytes)) reader?.pause();
+    }, (error) => {
+      if (error !== null) unreadable(error);
+      void logger.end();
+    }, { into: logger.readBuffer().subarray(0, size) });
+    if (started instanceof SystemError) {
+      reader = null;
+      unreadable(started);
+      void logger.end();
+      return;
+    }
+    reader = started;
+  };
+  logger.onWritable = follow;
+  follow();
+  return {
+    afterTerm: () => {
+      if (logger.readSize() !== size) follow();
+    },
+  };
 }
 
 /** A file (or /dev/null): reads never wait for long, and after TERM only the bytes svlogd would read are taken. */
-function feedFromFile(logger: Logger): void {
-  let reading = false;
+function feedFromFile(logger: Logger): Feed {
+  const buffer = logger.readBuffer();
   let stopped = false;
-  const buffer = Buffer.alloc(65536);
+  let scheduled = false;
   const readInput = (): void => {
-    if (stopped || reading) return;
-    reading = true;
-    read(0, buffer, 0, Math.min(buffer.length, logger.readSize()), null, (error, count) => {
-      reading = false;
-      if (error) {
-        writeErr(Buffer.from(`svlogd: warning: unable to read standard input: ${errorText(error)}\n`));
+    scheduled = false;
+    // A bounded number of reads per turn of the loop, so that signals are heard while a long file is read.
+    for (let turn = 0; turn < 16 && !stopped; turn++) {
+      const got = read(0, buffer, 0, Math.min(buffer.length, logger.readSize()));
+      if (got instanceof SystemError || got === 0) {
+        if (got instanceof SystemError) unreadable(got);
         stopped = true;
         void logger.end();
         return;
       }
-      if (count === 0) {
-        stopped = true;
-        void logger.end();
-        return;
-      }
-      if (logger.write(Buffer.from(buffer.subarray(0, count)))) readInput();
-    });
+      if (!logger.write(buffer.subarray(0, got))) return;
+    }
+    if (stopped || scheduled) return;
+    scheduled = true;
+    setTimeout(readInput, 0);
   };
-  logger.onWritable = readInput;
+  logger.onWritable = () => {
+    if (!scheduled) readInput();
+  };
   readInput();
+  return { afterTerm: () => {} };
 }

@@ -2,6 +2,7 @@
 // end at the first non-option or `--`, letters may be grouped, an option's
 // argument may be attached (-l80) or the next word. Any problem is svlogd's
 // usage message and exit 111.
+import { utf8 } from '../system/text.ts';
 import { scanUnsigned } from './numbers.ts';
 
 export interface Options {
@@ -68,7 +69,7 @@ export function parseSvlogdArguments(args: readonly string[], programName = 'svl
           return usage(`${shortName}: option requires an argument -- ${letter}\n`);
         }
         at = word.length;
-        const bytes = Buffer.from(value);
+        const bytes = utf8(value);
         if (letter === 'R') {
           options.replaced = bytes;
           if (options.replacement === 0) options.replacement = 0x5f; // '_'

@@ -3,12 +3,13 @@
 // (no digits is 0), and the quirks are kept: a last line of one character
 // without a newline is not read, `s` takes a k or m suffix and `t` an m or h
 // one, and a `U` line makes the directory UDP-only even when its address is bad.
+import { concatBytes, fromUtf8, utf8 } from '../system/text.ts';
 import { scanUnsigned } from './numbers.ts';
 
 export interface Instruction {
   /** `+` select, `-` deselect, `e` select for stderr, `E` deselect for stderr. */
   op: '+' | '-' | 'e' | 'E';
-  pattern: Buffer;
+  pattern: Uint8Array;
 }
 
 export interface DirectoryConfig {
@@ -23,19 +24,19 @@ export interface DirectoryConfig {
   udpAddress: [number, number, number, number];
   udpPort: number;
   udpOnly: boolean;
-  prefix: Buffer;
+  prefix: Uint8Array;
   instructions: Instruction[];
 }
 
 export function defaultConfig(): DirectoryConfig {
   return {
     sizeMax: 1_000_000, countMax: 10, countMin: 10, ageMax: 0, processor: '',
-    udpAddress: [0, 0, 0, 0], udpPort: 0, udpOnly: false, prefix: Buffer.alloc(0), instructions: [],
+    udpAddress: [0, 0, 0, 0], udpPort: 0, udpOnly: false, prefix: new Uint8Array(0), instructions: [],
   };
 }
 
 /** ip4_scan: four dotted decimal numbers, each kept as a byte; returns how many characters it read, 0 when it failed. */
-function scanAddress(text: Buffer, start: number, into: [number, number, number, number]): number {
+function scanAddress(text: Uint8Array, start: number, into: [number, number, number, number]): number {
   let at = start;
   for (let part = 0; part < 4; part++) {
     if (part > 0) {
@@ -51,9 +52,9 @@ function scanAddress(text: Buffer, start: number, into: [number, number, number,
 }
 
 /** `warnings` are the complete stderr lines svlogd prints while reading it. */
-export function parseConfig(file: Buffer): { config: DirectoryConfig; warnings: Buffer[] } {
+export function parseConfig(file: Uint8Array): { config: DirectoryConfig; warnings: Uint8Array[] } {
   const config = defaultConfig();
-  const warnings: Buffer[] = [];
+  const warnings: Uint8Array[] = [];
   for (let start = 0; start + 1 < file.length; start++) {
     let end = file.indexOf(0x0a, start);
     if (end < 0) end = file.length;
@@ -65,7 +66,7 @@ export function parseConfig(file: Buffer): { config: DirectoryConfig; warnings: 
     const letter = String.fromCharCode(line[0] ?? 0);
     switch (letter) {
       case '+': case '-': case 'e': case 'E':
-        config.instructions.push({ op: letter, pattern: Buffer.from(rest) });
+        config.instructions.push({ op: letter, pattern: rest.slice() });
         break;
       case 's': {
         const number = scanUnsigned(rest);
@@ -86,20 +87,20 @@ export function parseConfig(file: Buffer): { config: DirectoryConfig; warnings: 
         break;
       }
       case '!':
-        if (end - start > 1) config.processor = rest.toString();
+        if (end - start > 1) config.processor = fromUtf8(rest);
         break;
       case 'U': case 'u': {
         if (letter === 'U') config.udpOnly = true;
         const length = scanAddress(rest, 0, config.udpAddress);
         if (length === 0) {
-          warnings.push(Buffer.concat([Buffer.from('svlogd: warning: unable to scan ip address: '), rest]));
+          warnings.push(concatBytes([utf8('svlogd: warning: unable to scan ip address: '), rest]));
           break;
         }
         let port = 514;
         if (rest[length] === 0x3a) {
           port = scanUnsigned(rest, length + 1).value;
           if (port === 0) {
-            warnings.push(Buffer.concat([Buffer.from('svlogd: warning: unable to scan port number: '), rest.subarray(length + 1)]));
+            warnings.push(concatBytes([utf8('svlogd: warning: unable to scan port number: '), rest.subarray(length + 1)]));
             break;
           }
         }
@@ -107,7 +108,7 @@ export function parseConfig(file: Buffer): { config: DirectoryConfig; warnings: 
         break;
       }
       case 'p':
-        if (end - start > 1) config.prefix = Buffer.from(rest);
+        if (end - start > 1) config.prefix = rest.slice();
         break;
     }
     start = end;

@@ -1,8 +1,10 @@
 // svlogd is one thread: while it waits (for a processor to finish before the
-// next rotation, or 3 s after a failed write) nothing else happens. The engine
-// cannot wait that way inside PID 1, so every step that touches a log
-// directory runs through this gate: while it is closed, steps queue up in
-// order, and they run when the awaited thing is over.
+// next rotation, or 3 s after a failed write) nothing else happens. Ours runs
+// on an event loop, which must go on turning meanwhile (the processor's exit
+// and the signals come through it), so it cannot wait that way: every step
+// that touches a log directory runs through this gate: while it is closed,
+// steps queue up in order, and they run when the awaited thing is over.
+import { setTimeout } from '../system/loop.ts';
 
 export type Step = () => void;
 

@@ -3,14 +3,22 @@
 // fd 5. When it succeeds, `.t` becomes `.s` (0744), the `.u` goes and
 // newstate becomes state; when it fails it runs again on the same file. The
 // words of every message are svlogd 2.1.2's.
-import { chmodSync, closeSync, constants, openSync, renameSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Child, Children, ExitStatus } from '../children.ts';
-import { errorText } from '../runit-errors.ts';
+import { SpawnError, type Child, type Children, type ExitStatus } from '../children.ts';
+import { errnoText, errorText } from '../runit-errors.ts';
+import { errnoNumber, SystemError } from '../system/errors.ts';
+import { chmod, close, type Done, O_CREAT, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY, open as openFile, rename, unlink } from '../system/files.ts';
+import { setImmediate, setTimeout } from '../system/loop.ts';
+import { join } from '../system/path.ts';
 
-const OPEN_READ = constants.O_RDONLY | constants.O_NONBLOCK;
-const OPEN_TRUNC = constants.O_WRONLY | constants.O_NONBLOCK | constants.O_TRUNC | constants.O_CREAT;
+const OPEN_READ = O_RDONLY | O_NONBLOCK;
+const OPEN_TRUNC = O_WRONLY | O_NONBLOCK | O_TRUNC | O_CREAT;
 const PAUSE_MS = 3000;
+
+/** runit's words for why a processor could not be run (a spawn fails with the errno's name). */
+function failureText(error: unknown): string {
+  if (error instanceof SpawnError) return errnoText(errnoNumber(error.code) ?? 0);
+  return errorText(error);
+}
 
 export interface ProcessorContext {
   /** The directory as given (messages name it so) and its absolute path. */
@@ -63,37 +71,37 @@ export class Processor {
     context.info(`processing: ${context.name}/${saved}`);
     const opened: number[] = [];
     const closeAll = (): void => {
-      for (const fd of opened.splice(0)) closeSync(fd);
+      for (const fd of opened.splice(0)) close(fd);
     };
     const fail = (what: string, error: unknown): void => {
       closeAll();
       // In svlogd this is the forked child dying with 111: a failed processor, started again.
-      context.warn(`svlogd: fatal: ${what}: ${context.name}: ${errorText(error)}`);
+      context.warn(`svlogd: fatal: ${what}: ${context.name}: ${failureText(error)}`);
       this.watch({ pid: -1, exited: new Promise((resolve) => setImmediate(() => resolve({ code: 111, signal: null, raw: 111 << 8 }))) });
     };
     const open = (what: string, name: string, flags: number): number | null => {
-      try {
-        const fd = openSync(this.file(name), flags, 0o644);
-        opened.push(fd);
-        return fd;
-      } catch (error) {
-        fail(what, error);
+      const fd = openFile(this.file(name), flags, 0o644);
+      if (fd instanceof SystemError) {
+        fail(what, fd);
         return null;
       }
+      opened.push(fd);
+      return fd;
     };
     const input = open('unable to open input for processor', saved, OPEN_READ);
     if (input === null) return;
     const output = open('unable to open output for processor', `${saved.slice(0, 26)}t`, OPEN_TRUNC);
     if (output === null) return;
     let state: number | null;
-    try {
-      state = openSync(this.file('state'), OPEN_READ);
-      opened.push(state);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return fail('unable to open state for processor', error);
+    const existing = openFile(this.file('state'), OPEN_READ);
+    if (existing instanceof SystemError) {
+      if (existing.code !== 'ENOENT') return fail('unable to open state for processor', existing);
       if (open('unable to create empty state for processor', 'state', OPEN_TRUNC) === null) return;
       state = open('unable to open state for processor', 'state', OPEN_READ);
       if (state === null) return;
+    } else {
+      state = existing;
+      opened.push(state);
     }
     const newState = open('unable to open newstate for processor', 'newstate', OPEN_TRUNC);
     if (newState === null) return;
@@ -145,36 +153,29 @@ export class Processor {
     // svlogd reads the exit code only: a processor killed by a signal counts as a success.
     if (((status.raw >> 8) & 0xff) !== 0) {
       context.warn(`svlogd: warning: processor failed, restart: ${context.name}`);
-      try {
-        unlinkSync(this.file(`${stem}t`));
-      } catch {
-        // Nothing to clean.
-      }
+      // Nothing to clean is fine.
+      unlink(this.file(`${stem}t`));
       this.start(this.saved);
       if (this.child === null) this.wake();
       return;
     }
     const processed = `${stem}s`;
     // svlogd repeats each of these, 3 s apart, until it works.
-    const steps: [string, () => void][] = [
-      ['unable to rename processed', () => renameSync(this.file(`${stem}t`), this.file(processed))],
-      ['unable to set mode of processed', () => chmodSync(this.file(processed), 0o744)],
+    const steps: [string, () => Done][] = [
+      ['unable to rename processed', () => rename(this.file(`${stem}t`), this.file(processed))],
+      ['unable to set mode of processed', () => chmod(this.file(processed), 0o744)],
       ['', () => {
-        try {
-          unlinkSync(this.file(this.saved));
-        } catch {
-          context.warn(`svlogd: warning: unable to unlink: ${context.name}/${this.saved}`);
-        }
+        if (unlink(this.file(this.saved)) !== undefined) context.warn(`svlogd: warning: unable to unlink: ${context.name}/${this.saved}`);
+        return undefined;
       }],
-      ['unable to rename state', () => renameSync(this.file('newstate'), this.file('state'))],
+      ['unable to rename state', () => rename(this.file('newstate'), this.file('state'))],
     ];
     const from = (first: number): void => {
       for (let index = first; index < steps.length; index++) {
         const [what, step] = steps[index]!;
-        try {
-          step();
-        } catch (error) {
-          context.pausing(what, error);
+        const failed = step();
+        if (failed !== undefined) {
+          context.pausing(what, failed);
           setTimeout(() => from(index), PAUSE_MS);
           return;
         }

@@ -2,6 +2,7 @@
 // forms it writes: a TAI64N label (-t, and every rotated file's name),
 // `YYYY-MM-DD_HH:MM:SS.xxxxx` (-tt) and `YYYY-MM-DDTHH:MM:SS.xxxxx` (-ttt),
 // both in UTC with the fraction cut (not rounded) to five digits.
+import { wallClockMicroseconds } from '../system/loop.ts';
 
 export interface Instant {
   /** Seconds since the Unix epoch. */
@@ -17,7 +18,7 @@ export function instantFromMicroseconds(microseconds: number): Instant {
 
 /** The wall clock, to the microsecond. */
 export function now(): Instant {
-  return instantFromMicroseconds(Math.floor((performance.timeOrigin + performance.now()) * 1000));
+  return instantFromMicroseconds(wallClockMicroseconds());
 }
 
 /** TAI64 is 2^62 + TAI seconds; libtai counts TAI as Unix time + 10. */

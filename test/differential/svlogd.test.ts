@@ -8,7 +8,7 @@ import { createSocket } from 'node:dgram';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { assertSameAsRunit, normalizeTai64n, runSide, type Case, type Running } from './harness.ts';
+import { assertSameAsRunit, BINARY, normalizeTai64n, runSide, type Case, type Running } from './harness.ts';
 
 const normalizeStamps = (text: string): string =>
   normalizeTai64n(text)
@@ -388,7 +388,7 @@ async function onFullDisk(side: 'real' | 'ours', config: string, input: string, 
   const scratch = mkdtempSync(join(tmpdir(), `svlogd-full-${side}-`));
   try {
     const program = join(scratch, 'svlogd');
-    symlinkSync(side === 'real' ? '/usr/bin/svlogd' : join(import.meta.dirname, '..', '..', 'dist', 'my_init'), program);
+    symlinkSync(side === 'real' ? '/usr/bin/svlogd' : BINARY, program);
     writeFileSync(join(scratch, 'config'), config);
     writeFileSync(join(scratch, 'input'), input);
     mkdirSync(join(scratch, 'disk'));
