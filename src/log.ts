@@ -14,22 +14,31 @@ export function setVerbosity(level: Verbosity): void {
   verbosity = level;
 }
 
-/** How long a full, non-blocking stderr may hold up a line before it is dropped. */
+/** How long a full, non-blocking stderr (or stdout) may hold up a line before it is dropped. */
 const FULL_STDERR_MS = 1000;
 
 export function writeStderr(text: string | Uint8Array): void {
+  writeWhole(2, text);
+}
+
+/** The output of runit's client programs (sv, update-service, my_init --health), written as stderr is. */
+export function writeStdout(text: string | Uint8Array): void {
+  writeWhole(1, text);
+}
+
+function writeWhole(fd: 1 | 2, text: string | Uint8Array): void {
   const bytes = typeof text === 'string' ? utf8(text) : text;
   let offset = 0;
   let ready: number | SystemError;
   while (offset < bytes.length) {
-    const wrote = write(2, bytes, offset);
+    const wrote = write(fd, bytes, offset);
     if (!(wrote instanceof SystemError)) {
       offset += wrote;
       continue;
     }
-    // A non-blocking stderr that is full: wait for room rather than lose the line.
-    if (wrote.code === 'EAGAIN' && typeof (ready = waitUntilReady(2, WRITABLE, FULL_STDERR_MS)) === 'number' && ready > 0) continue;
-    return; // No stderr (closed, EPIPE): nobody is listening.
+    // A non-blocking output that is full: wait for room rather than lose the line.
+    if (wrote.code === 'EAGAIN' && typeof (ready = waitUntilReady(fd, WRITABLE, FULL_STDERR_MS)) === 'number' && ready > 0) continue;
+    return; // No one reading (closed, EPIPE): nobody is listening.
   }
 }
 

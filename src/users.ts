@@ -2,7 +2,8 @@
 // /etc/passwd and /etc/group (the "files" source, all an image has): the first
 // line whose name matches, blank lines, comments and malformed lines skipped,
 // and the NIS `+name`/`-name` lines never a match. setuser (the reference's
-// Python pwd.getpwnam) and chpst (runit's getpwnam) both look up this way.
+// Python pwd.getpwnam) and chpst (runit's getpwnam) both look up this way: the
+// executable is static, with no NSS, so these files are all there is.
 export interface PasswdEntry {
   name: string;
   uid: number;
@@ -62,12 +63,12 @@ export function findGroup(group: string, name: string): GroupEntry | null {
 /**
  * initgroups' list from the text of /etc/group: the primary group first, then
  * each group that names the user among its members, once each, in file order.
- * Only files, the source groupsAreFiles checks for.
+ * `nisLines`: whether `+name`/`-name` lines count as groups (see nisLinesAreGroups).
  */
-export function memberGroups(group: string, user: string, primary: number): number[] {
+export function memberGroups(group: string, user: string, primary: number, nisLines = true): number[] {
   const gids = [primary];
-  // glibc's files source reads `+name` lines as groups like any other (only its compat source does not).
   for (const fields of lines(group)) {
+    if (!nisLines && isNis(fields[0]!)) continue;
     const gid = id(fields[2]);
     if (gid === null || gids.includes(gid)) continue;
     if ((fields[3] ?? '').split(',').map((member) => member.trim()).includes(user)) gids.push(gid);
@@ -75,16 +76,30 @@ export function memberGroups(group: string, user: string, primary: number): numb
   return gids;
 }
 
+/** nsswitch.conf's sources for groups (brackets such as [NOTFOUND=return] left out); glibc's default, files, without the file or the line. */
+function groupSources(nsswitch: string | null): string[] {
+  const line = nsswitch === null ? null : /^[ \t]*group[ \t]*:(.*)$/m.exec(nsswitch);
+  if (line === null) return ['files'];
+  return line[1]!.replace(/#.*/, '').trim().split(/\s+/).filter((word) => word !== '' && !/^\[.*\]$/.test(word));
+}
+
 /**
  * Whether glibc's initgroups would read only /etc/group: nsswitch.conf's group
  * sources are `files` (with `systemd`, which adds nothing without systemd
- * running, as in a container). Any other source (ldap, sss, compat...) only
- * glibc can ask.
+ * running, as in a container).
  */
 export function groupsAreFiles(nsswitch: string | null): boolean {
-  if (nsswitch === null) return true; // glibc's default without the file: files.
-  const line = /^[ \t]*group[ \t]*:(.*)$/m.exec(nsswitch);
-  if (line === null) return true;
-  const sources = line[1]!.replace(/#.*/, '').trim().split(/\s+/).filter((word) => word !== '');
-  return sources.every((source) => source === 'files' || source === 'systemd' || /^\[.*\]$/.test(source));
+  return groupSources(nsswitch).every((source) => source === 'files' || source === 'systemd');
+}
+
+/**
+ * Whether /etc/group's `+name`/`-name` lines are groups for nsswitch.conf's
+ * sources. glibc's files source reads them as groups like any other; its
+ * compat source takes them as NIS entries, which give nothing where no NIS
+ * answers (a container). Other sources (ldap, sss) need NSS modules a static
+ * executable cannot load: /etc/group is read as files reads it.
+ */
+export function nisLinesAreGroups(nsswitch: string | null): boolean {
+  const sources = groupSources(nsswitch);
+  return sources.includes('files') || !sources.includes('compat');
 }

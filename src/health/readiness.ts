@@ -2,10 +2,12 @@
 // recorded in supervise/readiness for a service that tells it (sd_notify's
 // READY=1, s6's notification-fd), else runit's ./check test (as `sv check`
 // applies it).
-import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import type { Children } from '../children.ts';
 import { passesCheck } from '../supervise/check-script.ts';
 import { parseReadiness, READINESS_FILE } from '../supervise/readiness.ts';
+import { SystemError } from '../system/errors.ts';
+import { readText } from '../system/files.ts';
+import { isAbsolute, join } from '../system/path.ts';
 
 export type Readiness = { ready: true } | { ready: false; why: string };
 
@@ -14,24 +16,23 @@ export type Readiness = { ready: true } | { ready: false; why: string };
  * `directory`: the service directory; `supervise`: its live supervise/
  * (relative to `directory`, or absolute); `shown`: its name in messages.
  */
-export type DiskReadiness = (directory: string, supervise: string, shown: string) => Readiness;
+export type DiskReadiness = (directory: string, supervise: string, shown: string) => Promise<Readiness>;
 
 export const READY: Readiness = { ready: true };
 
-/** runit's: ready when ./check is absent or passes. */
-const checkScriptReadiness: DiskReadiness = (directory, _supervise, shown) =>
-  passesCheck(directory, shown) ? READY : { ready: false, why: './check fails' };
-
-/** What the service said (supervise/readiness) when it tells its readiness; otherwise runit's check. */
-export const recordedReadiness: DiskReadiness = (directory, supervise, shown) => {
-  let text: string;
-  try {
-    text = readFileSync(join(isAbsolute(supervise) ? supervise : join(directory, supervise), READINESS_FILE), 'utf8');
-  } catch {
-    return checkScriptReadiness(directory, supervise, shown);
-  }
-  const recorded = parseReadiness(text);
-  if (recorded === null) return { ready: false, why: `its supervise/${READINESS_FILE} holds no readiness` };
-  if (recorded.readiness === 'ready') return READY;
-  return { ready: false, why: recorded.statusText === null ? `it is ${recorded.readiness}` : `it is ${recorded.readiness} (${recorded.statusText})` };
-};
+/**
+ * What the service said (supervise/readiness) when it tells its readiness;
+ * otherwise runit's: ready when ./check is absent or passes (run by `children`).
+ */
+export function recordedReadiness(children: () => Children): DiskReadiness {
+  return async (directory, supervise, shown) => {
+    const text = readText(join(isAbsolute(supervise) ? supervise : join(directory, supervise), READINESS_FILE));
+    if (text instanceof SystemError) {
+      return (await passesCheck(directory, shown, children())) ? READY : { ready: false, why: './check fails' };
+    }
+    const recorded = parseReadiness(text);
+    if (recorded === null) return { ready: false, why: `its supervise/${READINESS_FILE} holds no readiness` };
+    if (recorded.readiness === 'ready') return READY;
+    return { ready: false, why: recorded.statusText === null ? `it is ${recorded.readiness}` : `it is ${recorded.readiness} (${recorded.statusText})` };
+  };
+}

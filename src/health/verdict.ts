@@ -14,7 +14,12 @@ export interface ServiceState {
   paused: boolean;
 }
 
-/** Why the service is not healthy, or null when it is. `readiness` is asked only of a running service wanted up. */
+/** Whether problemOf asks the service's readiness: only of one wanted up that runs, not paused. */
+export function asksReadiness(service: ServiceState): boolean {
+  return service.want === 'up' && service.state === 'run' && !service.paused;
+}
+
+/** Why the service is not healthy, or null when it is. `readiness` is asked only as asksReadiness says. */
 export function problemOf(service: ServiceState, readiness: () => Readiness): string | null {
   if (service.want !== 'up') return null;
   if (service.state === 'down') return 'down, want up';

@@ -6,15 +6,21 @@
 // setlock, setuidgid or softlimit it is that daemontools program, as runit's
 // chpst emulates it (quirks included: setlock waits only with -n).
 //
-// Node does the user, the groups, nice and exec itself; the addon is loaded
-// only for what it cannot do (a session, chroot, a lock that outlives exec,
-// closed stdio, limits, descriptors beyond stdio to pass on), so
-// `chpst -u user prog` and `chpst -e dir prog` never pay for extracting it.
-import { closeSync, constants, opendirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
-import { getPriority, constants as osConstants, setPriority } from 'node:os';
+// Every step is one system call made here, in runit's order; the descriptors
+// chpst was given stay open for the program (nothing of ours is open across
+// exec: the platform opens everything close-on-exec).
 import { writeStderr } from '../log.ts';
 import { errnoText } from '../runit-errors.ts';
-import { loadNative, type Native } from '../native.ts';
+import { SystemError } from '../system/errors.ts';
+import {
+  changeDirectory, changeRoot, close, currentDirectory, lock as lockFile, O_APPEND, O_CREAT, O_DIRECTORY, O_NONBLOCK,
+  O_RDONLY, O_WRONLY, open, readdirBytes, readFile, readText, setCloseOnExec,
+} from '../system/files.ts';
+import {
+  env, exec, exit, getResourceLimit, newSession, niceValue, setGid, setGroups, setNiceValue, setResourceLimit, setUid,
+  startEnvironment,
+} from '../system/processes.ts';
+import { concatBytes, fromUtf8 } from '../system/text.ts';
 import { findGroup, findUser } from '../users.ts';
 
 const USAGE_MAIN = ' [-vVP012] [-u user[:group]] [-U user[:group]] [-b argv0] [-e dir] [-/ root] [-n nice] [-l|-L lock] [-m n] [-d n] [-o n] [-p n] [-f n] [-c n] [-t n] prog';
@@ -36,24 +42,17 @@ const EACCES = 13;
 const EISDIR = 21;
 const EAGAIN = 11;
 
-
-/** The errno of a Node, libuv (os.*) or addon error. */
-function errnoOf(error: unknown): number {
-  const e = error as NodeJS.ErrnoException & { info?: { code?: string } };
-  const code = e.info?.code ?? e.code;
-  const known = code === undefined ? undefined : (osConstants.errno as Record<string, number>)[code];
-  return known ?? (typeof e.errno === 'number' ? Math.abs(e.errno) : 0);
-}
+/** An errno, or the failed call that has one. */
+type Failure = SystemError | number;
+const errnoOf = (failure: Failure): number => (typeof failure === 'number' ? failure : failure.errno);
 
 function die(code: number, text: string): never {
   writeStderr(text);
-  process.exit(code);
+  return exit(code);
 }
-const fatal = (message: string, error: unknown): never => die(111, `${FATAL}${message}: ${errnoText(errnoOf(error))}\n`);
-const fatal2 = (m0: string, m1: string, error: unknown): never => die(111, `${FATAL}${m0}: ${m1}: ${errnoText(errnoOf(error))}\n`);
+const fatal = (message: string, failure: Failure): never => die(111, `${FATAL}${message}: ${errnoText(errnoOf(failure))}\n`);
+const fatal2 = (m0: string, m1: string, failure: Failure): never => die(111, `${FATAL}${m0}: ${m1}: ${errnoText(errnoOf(failure))}\n`);
 const fatalx = (m0: string, m1: string): never => die(111, `${FATAL}${m0}: ${m1}\n`);
-/** An errno as an error, for the messages of failures that are not exceptions. */
-const errnoError = (errno: number): NodeJS.ErrnoException => Object.assign(new Error(), { errno });
 
 /** runit's sgetopt over subgetopt: clustered flags, `-xVALUE` or `-x VALUE`, `-`/`--` end the options. */
 class Getopt {
@@ -147,32 +146,18 @@ const RESOURCES = { data: 2, stack: 3, memlock: 8, as: 9, nofile: 7, nproc: 6, f
 type Resource = keyof typeof RESOURCES;
 type Limits = Record<Resource, bigint>;
 const noLimits = (): Limits => ({ data: -2n, stack: -2n, memlock: -2n, as: -2n, nofile: -2n, nproc: -2n, fsize: -2n, core: -2n, rss: -2n, cpu: -2n });
-const anyLimit = (limits: Limits): boolean => Object.values(limits).some((l) => l >= -1n);
 
 interface UidGids {
   uid: number;
   gids: number[];
 }
 
-/** The POSIX-only calls @types/node leaves optional. */
-interface PosixProcess {
-  setgroups?: (groups: number[]) => void;
-  setgid?: (id: number) => void;
-  setuid?: (id: number) => void;
-  execve?: (file: string, args: string[], env: Record<string, string>) => never;
-}
-
 /** The program's state: what runit's chpst keeps in globals. */
 class State {
   /** pathexec_env's additions: `NAME=value` sets, a bare `NAME` removes. */
   readonly plus: string[] = [];
-  native: Native | null = null;
-  /** The descriptors above stderr chpst was given, which the program gets too. */
-  inherited: number[] = [];
-  /** The lock's fd, and the number runit's open() would have given it: the lowest one chpst was not given. */
-  lock: [number, number] | null = null;
   /** openreadclose's buffer, which a vanished file leaves as it was (runit reuses it). */
-  private envdirBuffer = Buffer.alloc(0);
+  private envdirBuffer: Uint8Array = new Uint8Array(0);
 
   private readonly progname: string;
 
@@ -184,25 +169,12 @@ class State {
     return die(100, `usage: ${this.progname}${text}\n\n`);
   }
 
-  needNative(): Native {
-    const loaded = this.tryNative();
-    return loaded instanceof Error ? fatalx('unable to load the native helper', loaded.message) : loaded;
-  }
-
-  tryNative(): Native | Error {
-    if (this.native !== null) return this.native;
-    const loaded = loadNative();
-    if (!(loaded instanceof Error)) this.native = loaded;
-    return loaded;
-  }
-
   /** uidgids_get (`ext`: -u/-U) or uidgid_get (setuidgid, envuidgid), failing as chpst does. */
   lookup(user: string, ext: boolean): UidGids {
-    let found: UidGids | null;
-    try {
-      found = ext ? uidgidsGet(user) : uidgidGet(user);
-    } catch (error) {
-      return fatal(ext ? 'unable to get password/group file entry' : 'unable to get password file entry', error);
+    const found = ext ? uidgidsGet(user) : uidgidGet(user);
+    // runit's words, and (unlike runit) the file that could not be read: a FROM scratch image has none.
+    if (found instanceof SystemError) {
+      return fatal2(ext ? 'unable to get password/group file entry' : 'unable to get password file entry', found.path ?? '/etc/passwd', found);
     }
     if (found !== null) return found;
     if (ext && user.startsWith(':')) return fatalx('invalid uid/gids', user.slice(1));
@@ -211,18 +183,12 @@ class State {
 
   suidgid(user: string, ext: boolean): void {
     const { uid, gids } = this.lookup(user, ext);
-    const posix = process as PosixProcess;
-    const step = (call: (() => void) | undefined, what: string): void => {
-      try {
-        if (call === undefined) throw errnoError(38);
-        call();
-      } catch (error) {
-        fatal(what, error);
-      }
+    const step = (failed: SystemError | undefined, what: string): void => {
+      if (failed !== undefined) fatal(what, failed);
     };
-    step(posix.setgroups && (() => posix.setgroups!.call(process, gids)), 'unable to setgroups');
-    step(posix.setgid && (() => posix.setgid!.call(process, gids[0]!)), 'unable to setgid');
-    step(posix.setuid && (() => posix.setuid!.call(process, uid)), 'unable to setuid');
+    step(setGroups(gids), 'unable to setgroups');
+    step(setGid(gids[0]!), 'unable to setgid');
+    step(setUid(uid), 'unable to setuid');
   }
 
   euidgid(user: string, ext: boolean): void {
@@ -232,55 +198,36 @@ class State {
 
   /** envdir: each file not starting with a dot sets (or, when empty, removes) the variable it names. */
   edir(dirname: string, fromOption: boolean, verbose: boolean): void {
-    let start: string;
-    try {
-      start = process.cwd();
-    } catch (error) {
-      return fatal('unable to open current working directory', error);
-    }
-    try {
-      process.chdir(dirname);
-    } catch (error) {
-      fatal2('unable to switch to directory', dirname, error);
-    }
-    let dir;
-    try {
-      // Names as bytes: one that is not UTF-8 must still open.
-      dir = opendirSync('.', { encoding: 'buffer' as BufferEncoding });
-    } catch (error) {
-      return fatal2('unable to open directory', dirname, error);
-    }
-    for (;;) {
-      let entry;
-      try {
-        entry = dir.readSync();
-      } catch (error) {
-        return fatal2('unable to read directory', dirname, error);
-      }
-      if (entry === null) break;
-      const bytes = entry.name as unknown as Buffer;
+    // As runit's open_read("."): the working directory must be there to come back to.
+    const here = open('.', O_RDONLY | O_DIRECTORY);
+    if (here instanceof SystemError) return fatal('unable to open current working directory', here);
+    close(here);
+    const start = currentDirectory();
+    const entered = changeDirectory(dirname);
+    if (entered !== undefined) fatal2('unable to switch to directory', dirname, entered);
+    // Names as bytes: a dotfile is told by its first byte, whatever the rest is. A failure is
+    // almost always opendir's (runit's words for a failed readdir are `unable to read directory`).
+    const names = readdirBytes('.');
+    if (names instanceof SystemError) return fatal2('unable to open directory', dirname, names);
+    for (const bytes of names) {
       if (bytes[0] === 0x2e) continue; // A dotfile, `.` and `..`.
-      const name = bytes.toString('utf8');
-      try {
-        this.envdirBuffer = readFileSync(bytes);
-      } catch (error) {
-        const errno = errnoOf(error);
-        if (errno === EISDIR && fromOption) {
-          this.envdirBuffer = Buffer.alloc(0); // readclose emptied it before the read failed.
-          if (verbose) writeStderr(`${WARNING}unable to read ${dirname}/${name}: ${errnoText(errno)}\n`);
+      const name = fromUtf8(bytes);
+      const content = readFile(name);
+      if (content instanceof SystemError) {
+        if (content.code === 'EISDIR' && fromOption) {
+          this.envdirBuffer = new Uint8Array(0); // readclose emptied it before the read failed.
+          if (verbose) writeStderr(`${WARNING}unable to read ${dirname}/${name}: ${errnoText(content.errno)}\n`);
           continue;
         }
-        if (errno !== ENOENT) fatal(`unable to read ${dirname}/${name}`, error);
+        if (content.code !== 'ENOENT') fatal(`unable to read ${dirname}/${name}`, content);
         // A file that vanished (a dangling link): runit goes on with what the buffer held.
+      } else {
+        this.envdirBuffer = content;
       }
       this.plus.push(this.envdirValue(name));
     }
-    dir.closeSync();
-    try {
-      process.chdir(start);
-    } catch (error) {
-      fatal('unable to switch to starting directory', error);
-    }
+    const returned = changeDirectory(start);
+    if (returned !== undefined) fatal('unable to switch to starting directory', returned);
   }
 
   /** The first line, trailing blanks and tabs trimmed, NULs made newlines; a bare name when the file is empty. */
@@ -290,81 +237,55 @@ class State {
     let length = buffer.indexOf(0x0a);
     if (length < 0) length = buffer.length;
     while (length > 0 && (buffer[length - 1] === 0x20 || buffer[length - 1] === 0x09)) length--;
-    const value = Buffer.from(buffer.subarray(0, length));
+    const value = buffer.slice(0, length);
     for (let i = 0; i < value.length; i++) if (value[i] === 0) value[i] = 0x0a;
-    this.envdirBuffer = Buffer.concat([value, Buffer.of(0)]); // stralloc_0: the buffer now ends in a NUL.
-    return `${name}=${value.toString('utf8')}`;
+    this.envdirBuffer = concatBytes([value, Uint8Array.of(0)]); // stralloc_0: the buffer now ends in a NUL.
+    return `${name}=${fromUtf8(value)}`;
   }
 
-  /** Opens and locks `file` for the program (the lock stays held across exec); `x`: failing exits 0, silently. */
+  /**
+   * Opens and locks `file` for the program (the lock stays held across exec); `x`: failing exits 0, silently.
+   * The descriptor is the lowest one chpst was not given, as runit's open() gives it: chpst holds
+   * none of its own by then (each file it read is closed, and it watches nothing).
+   */
   slock(file: string, wait: boolean, x: boolean): void {
-    const native = this.needNative();
-    const dieLock = (message: string, error: unknown): never => (x ? process.exit(0) : fatal2(message, file, error));
-    let fd: number;
-    try {
-      fd = openSync(file, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_APPEND | constants.O_CREAT, 0o600);
-    } catch (error) {
-      return dieLock('unable to open lock', error);
-    }
-    let locked: boolean;
-    try {
-      locked = native.flock(fd, wait);
-    } catch (error) {
-      return dieLock('unable to lock', error);
-    }
-    if (!locked) dieLock('unable to lock', errnoError(EAGAIN));
-    let number = 3;
-    while (this.inherited.includes(number)) number++;
-    this.lock = [fd, number];
+    const dieLock = (message: string, failure: Failure): never => (x ? exit(0) : fatal2(message, file, failure));
+    const fd = open(file, O_WRONLY | O_NONBLOCK | O_APPEND | O_CREAT, 0o600);
+    if (fd instanceof SystemError) return dieLock('unable to open lock', fd);
+    const locked = lockFile(fd, { exclusive: true, wait });
+    if (locked instanceof SystemError) return dieLock('unable to lock', locked);
+    if (!locked) dieLock('unable to lock', EAGAIN);
+    // Opened close-on-exec, as the platform opens everything: the program must hold it.
+    const kept = setCloseOnExec(fd, false);
+    if (kept !== undefined) dieLock('unable to lock', kept);
   }
 
-  /** [resource, soft, hard] for each limit set: below the hard limit as asked, else the hard limit. */
-  limits(limits: Limits): [number, bigint, bigint][] {
-    const set: [number, bigint, bigint][] = [];
-    if (!anyLimit(limits)) return set;
-    const native = this.needNative();
-    // Under a memory limit an allocation by one of V8's compiler threads aborts the process: no
-    // more compiling in the background (chpst has nothing left to run that needs it). node:v8 is
-    // loaded only here: every other chpst would pay for it.
-    process.getBuiltinModule('node:v8').setFlagsFromString('--no-concurrent-sparkplug --no-concurrent-recompilation --no-concurrent-osr --no-maglev');
+  /** slimit(): each limit set, below the hard limit as asked, else the hard limit. */
+  setLimits(limits: Limits): void {
     for (const name of Object.keys(RESOURCES) as Resource[]) {
       const wanted = limits[name];
       if (wanted < -1n) continue;
-      let hard: bigint;
-      try {
-        hard = native.getrlimit(RESOURCES[name])[1];
-      } catch (error) {
-        return fatal('unable to getrlimit()', error);
-      }
-      set.push([RESOURCES[name], wanted < 0n || wanted > hard ? hard : wanted, hard]);
+      const current = getResourceLimit(RESOURCES[name]);
+      if (current instanceof SystemError) return fatal('unable to getrlimit()', current);
+      const hard = current[1];
+      const set = setResourceLimit(RESOURCES[name], wanted < 0n || wanted > hard ? hard : wanted, hard);
+      if (set !== undefined) fatal('unable to setrlimit()', set);
     }
-    return set;
   }
 
-  /** pathexec_env_run: environ with the additions, `file` looked up in chpst's own $PATH. Returns only on failure. */
-  run(file: string, argv: string[], limits: [number, bigint, bigint][]): number {
+  /**
+   * pathexec_env_run: the environment with the additions, `file` looked up in
+   * chpst's own $PATH as runit's pathexec_run walks it: a missing file is
+   * passed over, and so is one that is denied or a directory, whose error is
+   * kept; any other error ends the walk. Returns only the errno to report.
+   */
+  run(file: string, argv: string[]): number {
     const envp = this.environment();
-    const files = file.includes('/') ? [file] : (process.env.PATH ?? '/bin:/usr/bin').split(':').map((directory) => `${directory === '' ? '.' : directory}/${file}`);
-    if (this.native !== null) {
-      try {
-        this.native.pathexec(files, argv, envp, limits, this.lock);
-      } catch (error) {
-        const errno = errnoOf(error);
-        if ((error as NodeJS.ErrnoException).syscall === 'setrlimit') fatal('unable to setrlimit()', error);
-        return errno;
-      }
-    }
-    const execve = (process as PosixProcess).execve;
-    if (execve === undefined) return 38;
-    const env = orderedEnvironment(envp);
+    const candidates = file.includes('/') ? [file] : (env.PATH ?? '/bin:/usr/bin').split(':').map((directory) => `${directory === '' ? '.' : directory}/${file}`);
     let saved = 0;
     let errno = ENOENT;
-    for (const candidate of files) {
-      try {
-        execve.call(process, candidate, argv, env);
-      } catch (error) {
-        errno = errnoOf(error);
-      }
+    for (const candidate of candidates) {
+      errno = exec(candidate, argv, envp).errno;
       if (errno === ENOENT) continue;
       saved = errno;
       if (errno !== EACCES && errno !== EPERM && errno !== EISDIR) break;
@@ -374,7 +295,7 @@ class State {
 
   /** pathexec's environment: each addition removes the first variable of its name (the last one moves into its place), then is appended. */
   private environment(): string[] {
-    const e = Object.entries(process.env).map(([name, value]) => `${name}=${value}`);
+    const e = [...startEnvironment()].map(([name, value]) => `${name}=${value}`);
     for (const addition of this.plus) {
       const split = addition.indexOf('=');
       const prefix = `${split < 0 ? addition : addition.slice(0, split)}=`;
@@ -389,38 +310,28 @@ class State {
   }
 }
 
-/**
- * process.execve takes an object, whose integer-like keys would come first;
- * a proxy that lists the keys in order keeps the environment's order.
- */
-function orderedEnvironment(envp: string[]): Record<string, string> {
-  const target: Record<string, string> = {};
-  const keys: string[] = [];
-  for (const variable of envp) {
-    const split = variable.indexOf('=');
-    keys.push(variable.slice(0, split));
-    target[variable.slice(0, split)] = variable.slice(split + 1);
-  }
-  return new Proxy(target, { ownKeys: () => keys });
-}
-
 /** As getpwnam and getgrnam read them: a file that cannot be read is an error (errno set), not "no such user". */
-const readAccounts = (path: '/etc/passwd' | '/etc/group'): string => readFileSync(path, 'utf8');
+const readAccounts = (path: '/etc/passwd' | '/etc/group'): string | SystemError => readText(path);
 
 /** uidgid_get: the account's uid and its one group, by name only. */
-function uidgidGet(user: string): UidGids | null {
-  const entry = findUser(readAccounts('/etc/passwd'), user);
+function uidgidGet(user: string): UidGids | null | SystemError {
+  const passwd = readAccounts('/etc/passwd');
+  if (passwd instanceof SystemError) return passwd;
+  const entry = findUser(passwd, user);
   return entry === null ? null : { uid: entry.uid, gids: [entry.gid] };
 }
 
 /** uidgids_get: `user[:group[:group...]]` by name, or `:uid[:gid[:gid...]]` by number. */
-function uidgidsGet(spec: string): UidGids | null {
+function uidgidsGet(spec: string): UidGids | null | SystemError {
   if (spec.startsWith(':')) return uidgidsSet(spec.slice(1));
   const colon = spec.indexOf(':');
-  const entry = findUser(readAccounts('/etc/passwd'), colon < 0 ? spec : spec.slice(0, colon));
+  const passwd = readAccounts('/etc/passwd');
+  if (passwd instanceof SystemError) return passwd;
+  const entry = findUser(passwd, colon < 0 ? spec : spec.slice(0, colon));
   if (entry === null) return null;
   if (colon < 0) return { uid: entry.uid, gids: [entry.gid] };
   const groups = readAccounts('/etc/group');
+  if (groups instanceof SystemError) return groups;
   const gids: number[] = [];
   let rest = spec.slice(colon + 1);
   for (let i = 0; i < 60; i++) {
@@ -451,97 +362,18 @@ function uidgidsSet(spec: string): UidGids | null {
   return rest === '' ? { uid, gids } : null;
 }
 
-/** nice(2) as glibc does it: getpriority, then setpriority of the sum (the kernel clamps it to -20..19). */
+/** nice(2) as glibc does it: getpriority, then setpriority of the sum (clamped to -20..19, as the kernel would). */
 function nice(increment: number): void {
-  try {
-    const target = (getPriority(0) + increment) | 0;
-    setPriority(0, Math.min(19, Math.max(-20, target)));
-  } catch (error) {
-    const errno = errnoOf(error);
-    fatal('unable to set nice level', errnoError(errno === EACCES ? EPERM : errno));
-  }
-}
-
-/**
- * Node ignores SIGPIPE and SIGXFSZ, and an ignored signal stays ignored across
- * exec; a listener added and removed leaves libuv restoring the default.
- */
-function restoreDefaultSignals(): void {
-  for (const signal of ['SIGPIPE', 'SIGXFSZ'] as const) {
-    const listener = (): void => {};
-    process.on(signal, listener);
-    process.off(signal, listener);
-  }
-}
-
-/**
- * The descriptors above stderr that chpst was given. Node marks every one
- * close-on-exec as it starts (libuv's uv_disable_stdio_inheritance), so they
- * are told from Node's own by kind: Node's are event polls, eventfds, io_urings
- * and self-pipes (a read end and a write end both held here); anything else
- * was there before Node.
- */
-function inheritedDescriptors(): number[] {
-  const targets = new Map<number, string>();
-  let names: string[];
-  try {
-    names = readdirSync('/proc/self/fd');
-  } catch {
-    return []; // No /proc: nothing is known to keep.
-  }
-  for (const name of names) {
-    const fd = Number(name);
-    if (fd < 3) continue;
-    try {
-      targets.set(fd, readlinkSync(`/proc/self/fd/${name}`));
-    } catch {
-      // Closed since the listing (the listing's own descriptor).
-    }
-  }
-  // For each pipe, the access modes (O_RDONLY 0, O_WRONLY 1) of the ends held here.
-  // The fdinfo files are read with one open, read and close each: readFileSync's
-  // size probing cost five times as much, a millisecond of chpst's start-up.
-  const ends = new Map<string, Set<number>>();
-  const buffer = Buffer.allocUnsafe(128);
-  for (const [fd, target] of targets) {
-    if (!target.startsWith('pipe:')) continue;
-    let info = '';
-    try {
-      const file = openSync(`/proc/self/fdinfo/${fd}`, 'r');
-      try {
-        info = buffer.toString('latin1', 0, readSync(file, buffer, 0, buffer.length, null));
-      } finally {
-        closeSync(file);
-      }
-    } catch {
-      continue;
-    }
-    const flags = Number.parseInt(/^flags:\s*([0-7]+)/m.exec(info)?.[1] ?? '0', 8);
-    ends.set(target, (ends.get(target) ?? new Set()).add(flags & 3));
-  }
-  const nodes = (target: string): boolean => target.startsWith('anon_inode:') || (ends.get(target)?.size ?? 0) > 1;
-  return [...targets].filter(([, target]) => !nodes(target)).map(([fd]) => fd);
+  const current = niceValue();
+  const set = current instanceof SystemError ? current : setNiceValue(Math.min(19, Math.max(-20, (current + increment) | 0)));
+  if (set !== undefined) fatal('unable to set nice level', set.errno === EACCES ? EPERM : set);
 }
 
 export function main(args: string[], calledAs: string): void {
-  restoreDefaultSignals();
   let progname = calledAs;
   if (progname.startsWith('d')) progname = progname.slice(1);
   const argv = [calledAs, ...args];
   const state = new State(progname);
-  // As runit's chpst passes them: first, before a chroot or another user could keep the addon
-  // from loading. Where it cannot load at all (no directory allows it), they are not passed on.
-  state.inherited = inheritedDescriptors();
-  const native = state.inherited.length > 0 ? state.tryNative() : null;
-  if (native !== null && !(native instanceof Error)) {
-    for (const fd of state.inherited) {
-      try {
-        native.keepOnExec(fd);
-      } catch {
-        // Gone meanwhile: nothing to pass on.
-      }
-    }
-  }
   switch (progname) {
     case 'setuidgid':
     case 'envuidgid':
@@ -567,7 +399,7 @@ function chpst(state: State, argv: string[]): void {
   let lockWait = false;
   let verbose = false;
   let pgrp = false;
-  const close = [false, false, false];
+  const closeStdio = [false, false, false];
   let niceLevel = 0n;
   const limits = noLimits();
   const number = (text: string): bigint => wholeNumber(text) ?? state.usage();
@@ -600,9 +432,9 @@ function chpst(state: State, argv: string[]): void {
         break;
       case 'v': verbose = true; break;
       case 'P': pgrp = true; break;
-      case '0': close[0] = true; break;
-      case '1': close[1] = true; break;
-      case '2': close[2] = true; break;
+      case '0': closeStdio[0] = true; break;
+      case '1': closeStdio[1] = true; break;
+      case '2': closeStdio[2] = true; break;
       case 'V':
         writeStderr(`${VERSION}\n`);
         state.usage();
@@ -613,28 +445,14 @@ function chpst(state: State, argv: string[]): void {
   }
   const program = argv.slice(getopt.index);
   if (program.length === 0) state.usage();
-  // Extracted before anything could stop it: a chroot, another user, closed stdio.
-  if (pgrp || root !== undefined || lock !== undefined || close.includes(true) || anyLimit(limits)) state.needNative();
-
-  if (pgrp) {
-    try {
-      state.native!.setsid();
-    } catch {
-      // As runit: already a group leader is no reason to stop.
-    }
-  }
+  // As runit: already a group leader (setsid's EPERM) is no reason to stop.
+  if (pgrp) newSession();
   if (envDir !== undefined) state.edir(envDir, true, verbose);
   if (root !== undefined) {
-    try {
-      process.chdir(root);
-    } catch (error) {
-      fatal2('unable to change directory', root, error);
-    }
-    try {
-      state.native!.chroot('.');
-    } catch (error) {
-      fatal('unable to change root directory', error);
-    }
+    const entered = changeDirectory(root);
+    if (entered !== undefined) fatal2('unable to change directory', root, entered);
+    const rooted = changeRoot('.');
+    if (rooted !== undefined) fatal('unable to change root directory', rooted);
   }
   const increment = Number(BigInt.asIntN(32, niceLevel));
   if (niceLevel !== 0n) nice(increment);
@@ -643,18 +461,14 @@ function chpst(state: State, argv: string[]): void {
   if (lock !== undefined) state.slock(lock, lockWait, false);
   const names = ['stdin', 'stdout', 'stderr'];
   for (let fd = 0; fd < 3; fd++) {
-    if (!close[fd]) continue;
-    try {
-      closeSync(fd);
-    } catch (error) {
-      fatal(`unable to close ${names[fd]}`, error);
-    }
+    if (!closeStdio[fd]) continue;
+    const closed = close(fd);
+    if (closed !== undefined) fatal(`unable to close ${names[fd]}`, closed);
   }
-  const set = state.limits(limits);
+  state.setLimits(limits);
   const file = program[0]!;
   if (argv0 !== undefined) program[0] = argv0;
-  const errno = state.run(file, program, set);
-  fatal2('unable to run', program[0]!, errnoError(errno));
+  fatal2('unable to run', program[0]!, state.run(file, program));
 }
 
 /** setuidgid, envuidgid, envdir, pgrphack: `NAME [account|dir] child`, no options. */
@@ -668,15 +482,9 @@ function simplePersonality(state: State, name: string, argv: string[]): void {
   if (name === 'setuidgid') state.suidgid(account!, false);
   if (name === 'envuidgid') state.euidgid(account!, false);
   if (name === 'envdir') state.edir(account!, false, false);
-  if (name === 'pgrphack') {
-    try {
-      state.needNative().setsid();
-    } catch {
-      // Ignored, as runit ignores it.
-    }
-  }
-  const errno = state.run(program[0]!, program, []);
-  fatal2('unable to run', program[0]!, errnoError(errno));
+  // A failed setsid is ignored, as runit ignores it.
+  if (name === 'pgrphack') newSession();
+  fatal2('unable to run', program[0]!, state.run(program[0]!, program));
 }
 
 /** setlock [-nNxX] file program: -n waits for the lock (-N, the default, does not); -x makes every failure exit 0. */
@@ -698,9 +506,9 @@ function setlock(state: State, argv: string[]): void {
   const program = rest.slice(1);
   if (program.length === 0) usage();
   state.slock(file!, wait, x);
-  const errno = state.run(program[0]!, program, []);
-  if (x) process.exit(0);
-  fatal2('unable to run', program[0]!, errnoError(errno));
+  const errno = state.run(program[0]!, program);
+  if (x) exit(0);
+  fatal2('unable to run', program[0]!, errno);
 }
 
 /** softlimit: each option a limit in bytes (or files, processes, seconds), `=` for the hard limit. */
@@ -728,7 +536,6 @@ function softlimit(state: State, argv: string[]): void {
   }
   const program = argv.slice(getopt.index);
   if (program.length === 0) state.usage(USAGE.softlimit);
-  const set = state.limits(limits);
-  const errno = state.run(program[0]!, program, set);
-  fatal2('unable to run', program[0]!, errnoError(errno));
+  state.setLimits(limits);
+  fatal2('unable to run', program[0]!, state.run(program[0]!, program));
 }

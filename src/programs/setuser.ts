@@ -2,85 +2,68 @@
 // /sbin/setuser does: supplementary groups, group and user set; USER, HOME and
 // UID set from the passwd entry; everything else (cwd, SHELL, the rest of the
 // environment) left as it is. Not root, it can only be the user it already is.
-import { readFileSync } from 'node:fs';
-import { getSystemErrorMap } from 'node:util';
+//
+// Users and groups come from /etc/passwd and /etc/group only (the executable
+// has no NSS): with no /etc/passwd (an image FROM scratch) setuser says so.
 import { resolveExecutable, SpawnError } from '../children.ts';
 import { writeStderr } from '../log.ts';
-import { findUser, groupsAreFiles, memberGroups, type PasswdEntry } from '../users.ts';
+import { errnoNumber, errnoWords, SystemError } from '../system/errors.ts';
+import { readText } from '../system/files.ts';
+import { egid, euid, exec, exit, setGid, setGroups, setUid, startEnvironment } from '../system/processes.ts';
+import { findUser, memberGroups, nisLinesAreGroups, type PasswdEntry } from '../users.ts';
 
-/** The POSIX-only calls @types/node leaves optional (or, for initgroups, out). */
-interface PosixProcess {
-  initgroups?: (user: string, extraGroup: number) => void;
-  setgroups?: (groups: number[]) => void;
-  setgid?: (id: number) => void;
-  setuid?: (id: number) => void;
-  execve?: (file: string, args: string[], env: Record<string, string>) => never;
-}
-
-const readOrNull = (path: string): string | null => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
+const textOrNull = (path: string): string | null => {
+  const text = readText(path);
+  return text instanceof SystemError ? null : text;
 };
 
 /**
- * The supplementary groups, as the reference's os.initgroups set them. Read
- * from /etc/group here when that is all glibc would read: its initgroups loads
- * the NSS modules nsswitch.conf names, half of setuser's start-up.
+ * The supplementary groups, as the reference's os.initgroups set them: the
+ * primary group and each group of /etc/group that names the user (just the
+ * primary group when there is no /etc/group, as glibc's initgroups gives).
  */
-function setGroups(posix: PosixProcess, user: PasswdEntry): void {
-  const group = groupsAreFiles(readOrNull('/etc/nsswitch.conf')) ? readOrNull('/etc/group') : null;
-  if (group !== null && posix.setgroups) posix.setgroups.call(process, memberGroups(group, user.name, user.gid));
-  else if (posix.initgroups) posix.initgroups.call(process, user.name, user.gid);
-  else throw new Error('this platform cannot set groups');
+function supplementaryGroups(user: PasswdEntry): number[] {
+  const group = textOrNull('/etc/group') ?? '';
+  return memberGroups(group, user.name, user.gid, nisLinesAreGroups(textOrNull('/etc/nsswitch.conf')));
 }
 
 /** strerror's text for an errno name, as the reference printed it. */
 function systemMessage(code: string): string {
-  for (const [name, message] of getSystemErrorMap().values()) if (name === code) return message;
-  return code;
+  const errno = errnoNumber(code);
+  return errno === undefined ? code : errnoWords(errno);
 }
 
 function fail(message: string): never {
   writeStderr(`${message}\n`);
-  process.exit(1);
+  return exit(1);
+}
+
+/** setgroups, setgid, setuid in that order; the first failure. */
+function become(user: PasswdEntry): SystemError | undefined {
+  return setGroups(supplementaryGroups(user)) ?? setGid(user.gid) ?? setUid(user.uid);
 }
 
 export function main(args: string[]): void {
   if (args.length < 2) fail('Usage: /sbin/setuser USERNAME COMMAND [args..]');
   const [name, command, ...rest] = args as [string, string, ...string[]];
-  let passwd = '';
-  try {
-    passwd = readFileSync('/etc/passwd', 'utf8');
-  } catch (error) {
-    fail(`setuser: cannot read /etc/passwd: ${(error as NodeJS.ErrnoException).code}`);
-  }
+  const passwd = readText('/etc/passwd');
+  if (passwd instanceof SystemError) fail(`setuser: cannot read /etc/passwd: ${errnoWords(passwd.errno)}`);
   const user = findUser(passwd, name);
   if (user === null) fail(`setuser: user ${name} not found`);
-  const posix = process as PosixProcess;
-  const { setgid, setuid, execve } = posix;
-  if (!setgid || !setuid || !execve) fail('setuser: this platform cannot change users');
-  const euid = process.geteuid?.() ?? 0;
+  const effective = euid();
   // Not root, and already that user: nothing to change (setgroups alone would be refused).
-  const already = euid !== 0 && user.uid === euid && user.gid === process.getegid?.();
-  try {
-    if (!already) {
-      setGroups(posix, user);
-      setgid.call(process, user.gid);
-      setuid.call(process, user.uid);
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EPERM' && euid !== 0) fail(`setuser: cannot become ${name}: running as uid ${euid}, not root`);
-    fail(`setuser: cannot become ${name}: ${(error as Error).message}`);
+  const already = effective !== 0 && user.uid === effective && user.gid === egid();
+  const failed = already ? undefined : become(user);
+  if (failed !== undefined) {
+    if (failed.code === 'EPERM' && effective !== 0) fail(`setuser: cannot become ${name}: running as uid ${effective}, not root`);
+    fail(`setuser: cannot become ${name}: ${failed.message}`);
   }
-  const env = { ...process.env, USER: user.name, HOME: user.home, UID: String(user.uid) } as Record<string, string>;
-  const file = resolveExecutable(command, env.PATH);
+  const env = startEnvironment();
+  env.set('USER', user.name);
+  env.set('HOME', user.home);
+  env.set('UID', String(user.uid));
+  const file = resolveExecutable(command, env.get('PATH'));
   if (file instanceof SpawnError) fail(`setuser: cannot execute ${command}: ${systemMessage(file.code)}`);
-  try {
-    execve.call(process, file, [command, ...rest], env);
-  } catch (error) {
-    fail(`setuser: cannot execute ${command}: ${systemMessage((error as NodeJS.ErrnoException).code ?? '')}`);
-  }
+  const envp = [...env].map(([variable, value]) => `${variable}=${value}`);
+  fail(`setuser: cannot execute ${command}: ${errnoWords(exec(file, [command, ...rest], envp).errno)}`);
 }

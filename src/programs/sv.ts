@@ -3,16 +3,21 @@
 // down to its quirks (a log's warning in the middle of a status line).
 //   sv [-v] [-w SECONDS] COMMAND SERVICE...
 // Called by any other name (an init.d link), it is an LSB init script for the
-// service of that name:  NAME [-w SECONDS] COMMAND  (see lsbExit below).
-import { closeSync, constants, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { writeStderr } from '../log.ts';
+// service of that name:  NAME [-w SECONDS] COMMAND, with LSB exit codes.
+import { Children } from '../children.ts';
+import { writeStderr, writeStdout } from '../log.ts';
 import { errorText } from '../runit-errors.ts';
 import { parseRunitOptions } from '../runit-options.ts';
 import { passesCheck } from '../supervise/check-script.ts';
 import { openLiveOk } from '../supervise/location.ts';
-import { STATUS_BYTES, TAI64_EPOCH } from '../supervise/status.ts';
 import { parseReadiness, READINESS_FILE } from '../supervise/readiness.ts';
+import { STATUS_BYTES, TAI64_EPOCH } from '../supervise/status.ts';
+import { SystemError } from '../system/errors.ts';
+import { changeDirectory, close, currentDirectory, O_NONBLOCK, O_RDONLY, O_WRONLY, open, read, readText, stat, write } from '../system/files.ts';
+import { setTimeout } from '../system/loop.ts';
+import { basename, join } from '../system/path.ts';
+import { env, exit } from '../system/processes.ts';
+import { latin1 } from '../system/text.ts';
 
 declare const MY_INIT_VERSION: string;
 
@@ -34,7 +39,10 @@ class Sv {
   readonly lsb: boolean;
   readonly program: string;
   /** The bytes of the last supervise/status read: runit's sv reuses them even when a later read fails. */
-  private readonly svstatus = Buffer.alloc(STATUS_BYTES);
+  private readonly svstatus = new Uint8Array(STATUS_BYTES);
+  private readonly view = new DataView(this.svstatus.buffer);
+  /** Started on the first ./check to run. */
+  private children: Children | null = null;
   private output = '';
   private service = '';
   private islog = false;
@@ -58,7 +66,7 @@ class Sv {
     throw new Exit(this.lsb ? 2 : 100);
   }
 
-  fatal(message: string, error: unknown): never {
+  fatal(message: string, error: SystemError): never {
     this.flush('');
     writeStderr(`${this.program}: fatal: ${message}: ${errorText(error)}\n`);
     throw new Exit(this.lsb ? 151 : 100);
@@ -70,21 +78,21 @@ class Sv {
 
   flush(text: string): void {
     this.output += text;
-    if (this.output !== '') writeAll(1, this.output);
+    if (this.output !== '') writeStdout(this.output);
     this.output = '';
   }
 
   /** `PREFIX: SERVICE[/log]: MESSAGE[: ERROR]`, ending the line. */
-  private out(prefix: string, message: string, error?: unknown): void {
+  private out(prefix: string, message: string, error?: SystemError): void {
     this.flush(`${prefix}${this.service}${this.islog ? '/log' : ''}: ${message}${error === undefined ? '' : `: ${errorText(error)}`}\n`);
   }
 
-  fail(message: string, error?: unknown): void {
+  fail(message: string, error?: SystemError): void {
     this.rc++;
     this.out('fail: ', message, error);
   }
 
-  warn(message: string, error?: unknown): void {
+  warn(message: string, error?: SystemError): void {
     this.rc++;
     this.out('warning: ', message, error);
   }
@@ -94,88 +102,72 @@ class Sv {
   }
 
   /** Runs `act` in the service's directory (relative to $SVDIR unless it starts with / or .), then returns. */
-  inService(name: string, serviceDirectory: string, act: () => Outcome): Outcome {
+  async inService(name: string, serviceDirectory: string, act: () => Outcome | Promise<Outcome>): Promise<Outcome> {
     this.service = name;
-    const home = process.cwd();
+    const home = currentDirectory();
     try {
-      if (!name.startsWith('/') && !name.startsWith('.')) process.chdir(serviceDirectory);
-      process.chdir(name);
-    } catch (error) {
-      this.fail('unable to change to service directory', error);
-      return -1;
-    }
-    try {
-      return act();
-    } finally {
-      try {
-        process.chdir(home);
-      } catch (error) {
-        this.fatal('unable to change to original directory', error);
+      const entered = (!name.startsWith('/') && !name.startsWith('.') ? changeDirectory(serviceDirectory) : undefined) ?? changeDirectory(name);
+      if (entered !== undefined) {
+        this.fail('unable to change to service directory', entered);
+        return -1;
       }
+      return await act();
+    } finally {
+      const back = changeDirectory(home);
+      if (back !== undefined) this.fatal('unable to change to original directory', back);
     }
-  }
-
-  /** Opens the ok FIFO of the current directory's live supervise/ (see location.ts); throws as openSync. */
-  private openOk(): number {
-    const opened = openLiveOk();
-    this.supervise = opened.supervise;
-    if ('error' in opened) throw opened.error;
-    return opened.fd;
   }
 
   /** 1: read; 0: no runsv (said so); -1: could not tell (warned). */
   statusGet(): Outcome {
-    let fd: number;
-    try {
-      fd = this.openOk();
-    } catch (error) {
-      if (errorCode(error) === 'ENXIO') {
+    // The ok FIFO of the current directory's live supervise/ (see location.ts).
+    const opened = openLiveOk();
+    this.supervise = opened.supervise;
+    if ('error' in opened) {
+      if (opened.error.code === 'ENXIO') {
         if (this.acts.startsWith('x')) this.ok('runsv not running');
         else this.fail('runsv not running');
         return 0;
       }
-      this.warn('unable to open supervise/ok', error);
+      this.warn('unable to open supervise/ok', opened.error);
       return -1;
     }
-    closeSync(fd);
-    try {
-      fd = openSync(join(this.supervise, 'status'), constants.O_RDONLY);
-    } catch (error) {
-      this.warn('unable to open supervise/status', error);
+    close(opened.fd);
+    const fd = open(join(this.supervise, 'status'), O_RDONLY);
+    if (fd instanceof SystemError) {
+      this.warn('unable to open supervise/status', fd);
       return -1;
     }
-    try {
-      const read = readSync(fd, this.svstatus, 0, STATUS_BYTES, null);
-      if (read !== STATUS_BYTES) {
-        this.warn('unable to read supervise/status: bad format');
-        return -1;
-      }
-    } catch (error) {
-      this.warn('unable to read supervise/status', error);
+    const got = read(fd, this.svstatus, 0, STATUS_BYTES);
+    close(fd);
+    if (got instanceof SystemError) {
+      this.warn('unable to read supervise/status', got);
       return -1;
-    } finally {
-      closeSync(fd);
+    }
+    if (got !== STATUS_BYTES) {
+      this.warn('unable to read supervise/status: bad format');
+      return -1;
     }
     return 1;
   }
 
   get pid(): number {
-    return this.svstatus.readUInt32LE(12);
+    return this.view.getUint32(12, true);
   }
 
-  /** When the state last changed, in seconds since the epoch. */
+  /** When the state last changed, in seconds since the epoch (a TAI64 label: big-endian, 2^62 + 10 at the epoch). */
   private get changedAt(): number {
-    return Number(this.svstatus.readBigUInt64BE(0) - TAI64_EPOCH);
+    const label = (BigInt(this.view.getUint32(0)) << 32n) | BigInt(this.view.getUint32(4));
+    return Number(label - TAI64_EPOCH);
   }
 
   /** Appends `run: NAME: (pid N) Ss, ...`; 1 when a process runs, 2 when down, 0 when it could not tell. */
   statusPrint(name: string): 0 | 1 | 2 {
     let normallyUp = false;
-    try {
-      statSync('down');
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') {
-        writeStderr(`warning: unable to stat ${this.service}/down: ${errorText(error)}\n`);
+    const down = stat('down');
+    if (down instanceof SystemError) {
+      if (down.code !== 'ENOENT') {
+        writeStderr(`warning: unable to stat ${this.service}/down: ${errorText(down)}\n`);
         return 0;
       }
       normallyUp = true;
@@ -215,15 +207,12 @@ class Sv {
   }
 
   private readReadiness(): ReturnType<typeof parseReadiness> {
-    try {
-      return parseReadiness(readFileSync(join(this.supervise, READINESS_FILE), 'utf8'));
-    } catch {
-      return null;
-    }
+    const text = readText(join(this.supervise, READINESS_FILE));
+    return text instanceof SystemError ? null : parseReadiness(text);
   }
 
   /** Ready for `sv start`/`check`: ./check passes, and a service that tells its readiness has said so. */
-  private ready(): boolean {
+  private async ready(): Promise<boolean> {
     const told = this.readReadiness();
     if (told !== null && told.readiness !== 'ready') return false;
     return this.checkScript();
@@ -236,21 +225,19 @@ class Sv {
     if (got !== 1) return 0;
     let shown = this.statusPrint(this.service);
     this.islog = true;
-    try {
-      process.chdir('log');
+    const inLog = changeDirectory('log');
+    if (inLog === undefined) {
       this.outs('; ');
       // As runit's sv: when only the log's status could not be read, the service's bytes are shown as the log's.
       if (this.statusGet() !== 0) {
         shown = this.statusPrint('log');
         this.outs('\n');
       }
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') {
-        this.outs('\n');
-      } else {
-        this.outs('; ');
-        this.warn('unable to change directory', error);
-      }
+    } else if (inLog.code === 'ENOENT') {
+      this.outs('\n');
+    } else {
+      this.outs('; ');
+      this.warn('unable to change directory', inLog);
     }
     this.islog = false;
     this.flush('');
@@ -263,36 +250,34 @@ class Sv {
     if (this.statusGet() !== 1) return -1;
     const first = bytes.charCodeAt(0);
     if (this.svstatus[17] === first && (bytes[0] !== 'd' || this.svstatus[18] === 1)) return 0;
-    let fd: number;
-    try {
-      fd = openSync(join(this.supervise, 'control'), constants.O_WRONLY | constants.O_NONBLOCK);
-    } catch (error) {
-      if (errorCode(error) !== 'ENXIO') this.warn('unable to open supervise/control', error);
+    const fd = open(join(this.supervise, 'control'), O_WRONLY | O_NONBLOCK);
+    if (fd instanceof SystemError) {
+      if (fd.code !== 'ENXIO') this.warn('unable to open supervise/control', fd);
       else if (bytes.startsWith('x')) this.ok('runsv not running');
       else this.fail('runsv not running');
       return -1;
     }
-    try {
-      if (writeSync(fd, bytes) !== bytes.length) {
-        this.warn('unable to write to supervise/control');
-        return -1;
-      }
-    } catch (error) {
-      this.warn('unable to write to supervise/control', error);
+    const wrote = write(fd, latin1(bytes));
+    close(fd);
+    if (wrote instanceof SystemError) {
+      this.warn('unable to write to supervise/control', wrote);
       return -1;
-    } finally {
-      closeSync(fd);
+    }
+    if (wrote !== bytes.length) {
+      this.warn('unable to write to supervise/control');
+      return -1;
     }
     return 1;
   }
 
   /** ./check of the current directory (see check-script.ts). */
-  private checkScript(): boolean {
-    return passesCheck('.', this.service);
+  private checkScript(): Promise<boolean> {
+    this.children ??= new Children();
+    return passesCheck('.', this.service, this.children);
   }
 
   /** Whether each command of `acts` has taken effect; 1 prints `ok: STATUS`. */
-  check(acts: string): Outcome {
+  async check(acts: string): Promise<Outcome> {
     const got = this.statusGet();
     if (got === -1) return -1;
     for (const act of acts) {
@@ -303,18 +288,18 @@ class Sv {
         case 'x':
           return 0;
         case 'u':
-          if (pid === 0 || state !== 1 || !this.ready()) return 0;
+          if (pid === 0 || state !== 1 || !(await this.ready())) return 0;
           break;
         case 'd':
           if (pid !== 0 || state !== 0) return 0;
           break;
         case 'C':
-          if (pid !== 0 && !this.ready()) return 0;
+          if (pid !== 0 && !(await this.ready())) return 0;
           break;
         case 't':
         case 'k':
           if (pid === 0 && want === 0x64) break;
-          if (this.startedAt > this.changedAt || pid === 0 || gotTerm !== 0 || !this.ready()) return 0;
+          if (this.startedAt > this.changedAt || pid === 0 || gotTerm !== 0 || !(await this.ready())) return 0;
           break;
         case 'o':
           if ((pid === 0 && this.startedAt > this.changedAt) || (pid !== 0 && want !== 0x64)) return 0;
@@ -369,9 +354,9 @@ function command(word: string, lsb: boolean, verbose: boolean): Command | null {
   return null;
 }
 
-function run(sv: Sv, args: string[]): number {
+async function run(sv: Sv, args: string[]): Promise<number> {
   let verbose = false;
-  let wait = scanUlong(process.env.SVWAIT ?? String(DEFAULT_WAIT_SECONDS));
+  let wait = scanUlong(env.SVWAIT ?? String(DEFAULT_WAIT_SECONDS));
   const parsed = parseRunitOptions(args, 'w:vV');
   for (const option of parsed.options) {
     if (option.kind === 'error') {
@@ -392,11 +377,11 @@ function run(sv: Sv, args: string[]): number {
   if (names.length === 0) sv.usage();
   const chosen = command(word, sv.lsb, verbose) ?? sv.usage();
   sv.acts = chosen.acts;
-  const serviceDirectory = process.env.SVDIR || '/etc/service/';
+  const serviceDirectory = env.SVDIR || '/etc/service/';
 
   const pending: string[] = [];
   for (const name of names) {
-    const outcome = sv.inService(name, serviceDirectory, () => {
+    const outcome = await sv.inService(name, serviceDirectory, () => {
       if (chosen.send === 'status') return sv.status();
       if (chosen.send === 'control') return sv.control(chosen.acts);
       return 0;
@@ -408,8 +393,8 @@ function run(sv: Sv, args: string[]): number {
   while (pending.length > 0) {
     const elapsedSeconds = (sv.nowMs - sv.startedMs) / 1000;
     for (const name of [...pending]) {
-      const outcome = sv.inService(name, serviceDirectory, () => {
-        const reached = sv.check(chosen.acts);
+      const outcome = await sv.inService(name, serviceDirectory, async () => {
+        const reached = await sv.check(chosen.acts);
         if (reached !== 0 || elapsedSeconds <= wait) return reached;
         sv.outs(chosen.kill ? 'kill: ' : 'timeout: ');
         if (sv.statusGet() === 1) {
@@ -423,24 +408,24 @@ function run(sv: Sv, args: string[]): number {
       if (outcome !== 0) pending.splice(pending.indexOf(name), 1);
     }
     if (pending.length === 0) break;
-    sleep(POLL_MS);
+    await sleep(POLL_MS);
     sv.nowMs = Date.now();
   }
   if (sv.lsb) return sv.rc === 0 ? 0 : 1;
   return Math.min(sv.rc, 99);
 }
 
-export function main(args: string[], calledAs: string): never {
+export async function main(args: string[], calledAs: string): Promise<void> {
   const sv = new Sv(basename(calledAs));
   let code: number;
   try {
-    code = run(sv, args);
+    code = await run(sv, args);
   } catch (error) {
     if (!(error instanceof Exit)) throw error;
     code = error.code;
   }
   sv.flush('');
-  process.exit(code);
+  exit(code);
 }
 
 /** As runit's scan_ulong: the leading digits, 0 when there are none. */
@@ -449,14 +434,4 @@ function scanUlong(text: string): number {
   return digits === '' ? 0 : Number(digits);
 }
 
-function errorCode(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException).code;
-}
-
-function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text, 'latin1');
-  let offset = 0;
-  while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
-}
-
-const sleep = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => void setTimeout(resolve, ms));

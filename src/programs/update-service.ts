@@ -6,12 +6,15 @@
 //   update-service defaults|defaults-disabled DIR [NAME]
 //   update-service --list|--check [NAME]
 //   update-service --auto|--noauto DIR
-import {
-  closeSync, constants, existsSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeFileSync, writeSync,
-} from 'node:fs';
-import { basename, join } from 'node:path';
 import { isDirectory, isFile, isSymlink } from '../file-tests.ts';
-import { writeStderr } from '../log.ts';
+import { writeStderr, writeStdout } from '../log.ts';
+import { SystemError } from '../system/errors.ts';
+import {
+  close, exists, O_APPEND, O_CREAT, O_NONBLOCK, O_WRONLY, open, readdir, readlink, removeTree, symlink, unlink, writeFile,
+} from '../system/files.ts';
+import { basename, join } from '../system/path.ts';
+import { env, exit, uid } from '../system/processes.ts';
+import { compareBytes, utf8 } from '../system/text.ts';
 
 /** Where Debian keeps supervise/ of services under /etc: a tmpfs, so that /etc can be read-only. */
 const RUN_SUPERVISE = '/run/runit/supervise';
@@ -42,7 +45,7 @@ function out(line: string): void {
 function say(fd: 1 | 2, text: string): void {
   if (silent) return;
   if (fd === 2) writeStderr(text);
-  else writeSync(1, text);
+  else writeStdout(text);
 }
 
 export function main(args: string[], calledAs: string): void {
@@ -54,7 +57,7 @@ export function main(args: string[], calledAs: string): void {
     if (!(error instanceof Exit)) throw error;
     code = error.code;
   }
-  process.exitCode = code;
+  exit(code);
 }
 
 function run(args: string[], program: string): void {
@@ -66,7 +69,7 @@ function run(args: string[], program: string): void {
     + `       ${program} --list|--check [<service-name>]\n`
     + `       ${program} --auto|--noauto <service-directory>`,
   );
-  const servicedir = process.env.SVDIR || '/etc/service';
+  const servicedir = env.SVDIR || '/etc/service';
   let opt = args[0] ?? '';
   const svdir = (args[1] ?? '').replace(/\/$/, '');
   let sv = args[2] ?? '';
@@ -80,9 +83,8 @@ function run(args: string[], program: string): void {
   if (opt === '-l' || opt === '--list') {
     silent = quiet;
     if (svdir === '') return list(servicedir);
-    const link = join(servicedir, svdir);
     if (!isSymlink(`${servicedir}/${svdir}`)) err(`Service ${svdir} not registered.`);
-    out(`${svdir} -> ${readlinkSync(link)}`);
+    out(`${svdir} -> ${readlinkOrEmpty(join(servicedir, svdir))}`);
     return;
   }
   if (opt === 'defaults') {
@@ -102,15 +104,15 @@ function run(args: string[], program: string): void {
   const relativeSv = readlinkOrEmpty(servicedir) === DEFAULT_RUNLEVEL ? RELATIVE_SV : '';
   const registered = `${servicedir}/${sv}`;
   const mustBeRoot = (flag: string): void => {
-    if (process.getuid?.() !== 0) fatal(`${program} ${flag} must be run by root.`);
+    if (uid() !== 0) fatal(`${program} ${flag} must be run by root.`);
   };
 
   switch (opt) {
     case '-a': case '--add': case 'enable': {
       mustBeRoot('-a');
-      if (existsSync(registered)) {
+      if (exists(registered)) {
         if (!isSymlink(registered)) fatal(`${registered} exists, but is not a symbolic link.`);
-        const target = readlinkSync(registered);
+        const target = readlinkOrEmpty(registered);
         if (target !== svdir && target !== `${svdir}/`) fatal(`${registered} exists, but doesn't point to ${svdir}.`);
         out(`Service ${sv} already added.`);
         return;
@@ -128,13 +130,13 @@ function run(args: string[], program: string): void {
     }
     case '-r': case '--remove': case 'disable': {
       mustBeRoot('-r');
-      if (!existsSync(registered)) warn(`${registered} does not exist.`);
+      if (!exists(registered)) warn(`${registered} does not exist.`);
       if (!isSymlink(registered)) fatal(`${registered} is not a symbolic link.`);
-      const target = readlinkSync(registered);
+      const target = readlinkOrEmpty(registered);
       if (target !== svdir && target !== `${svdir}/` && target !== `${relativeSv}/${sv}`) fatal(`${registered} does not point to ${svdir}.`);
       if (isDirectory(registered)) {
         if (keepAdminChoice) return; // The admin enabled it: defaults-disabled does not override that.
-        rmSync(registered, { force: true });
+        remove(registered, { force: true });
       }
       link(svdir, `${servicedir}/.${sv}`);
       out(`Service ${sv} removed, the service daemon received the TERM and CONT signals.`);
@@ -144,7 +146,7 @@ function run(args: string[], program: string): void {
       mustBeRoot('-u');
       const name = basename(svdir);
       if (!isFile(join(svdir, 'down'))) warn(`Service ${name} is already set to auto`);
-      unlinkSync(join(svdir, 'down'));
+      remove(join(svdir, 'down'));
       out(`Service ${name} is set to auto, now the wanted status of the service is up.`);
       return;
     }
@@ -152,7 +154,7 @@ function run(args: string[], program: string): void {
       mustBeRoot('-n');
       const name = basename(svdir);
       if (isFile(join(svdir, 'down'))) warn(`Service ${name} is already set to no-auto`);
-      writeFileSync(join(svdir, 'down'), '', { flag: 'a' });
+      touch(join(svdir, 'down'));
       out(`Service ${name} is set to no-auto, now the wanted status of the service is down.`);
       return;
     }
@@ -162,19 +164,16 @@ function run(args: string[], program: string): void {
 
 /** As `ls -1 DIR` (in the C locale): the names not starting with a dot, one a line. */
 function list(directory: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(directory);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR') {
+  const names = readdir(directory);
+  if (names instanceof SystemError) {
+    if (names.code === 'ENOTDIR') {
       out(directory);
       return;
     }
-    say(2, `ls: cannot access '${directory}': ${code === 'ENOENT' ? 'No such file or directory' : code}\n`);
+    say(2, `ls: cannot access '${directory}': ${shellWords(names)}\n`);
     throw new Exit(2);
   }
-  const visible = names.filter((name) => !name.startsWith('.')).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const visible = names.filter((name) => !name.startsWith('.')).sort((a, b) => compareBytes(utf8(a), utf8(b)));
   if (visible.length > 0) out(visible.join('\n'));
 }
 
@@ -185,8 +184,12 @@ function list(directory: string): void {
 function moveSuperviseToRun(svdir: string, sv: string): void {
   const point = (path: string, target: string): void => {
     if (isSymlink(path) && readlinkOrEmpty(path) === target) return;
-    rmSync(path, { recursive: true, force: true });
-    symlinkSync(target, path);
+    const removed = removeTree(path);
+    if (removed !== undefined) {
+      say(2, `rm: cannot remove '${path}': ${shellWords(removed)}\n`);
+      throw new Exit(1);
+    }
+    link(target, path);
   };
   point(join(svdir, 'supervise'), `${RUN_SUPERVISE}/${sv}`);
   if (isDirectory(join(svdir, 'log')) && !isSymlink(join(svdir, 'log', 'supervise'))) point(join(svdir, 'log', 'supervise'), `${RUN_SUPERVISE}/${sv}.log`);
@@ -196,43 +199,48 @@ function moveSuperviseToRun(svdir: string, sv: string): void {
 /** As `ln -s TARGET PATH`: into PATH when it is a directory; its error when the name is taken. */
 function link(target: string, path: string): void {
   const at = isDirectory(path) ? join(path, basename(target)) : path;
-  try {
-    symlinkSync(target, at);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const text = code === 'EEXIST' ? 'File exists' : code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : code;
-    say(2, `ln: failed to create symbolic link '${at}': ${text}\n`);
+  const made = symlink(target, at);
+  if (made !== undefined) {
+    say(2, `ln: failed to create symbolic link '${at}': ${shellWords(made)}\n`);
     throw new Exit(1);
   }
 }
 
-/** As `rm PATH` on a link (or an empty name): its error when that fails. */
-function remove(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    say(2, `rm: cannot remove '${path}': ${code === 'EISDIR' ? 'Is a directory' : code}\n`);
-    throw new Exit(1);
-  }
+/** As `rm PATH` on a link (or an empty name), or `rm -f PATH` (`force`: nothing there is no error): its error when that fails. */
+function remove(path: string, { force = false } = {}): void {
+  const removed = unlink(path);
+  if (removed === undefined || (force && removed.code === 'ENOENT')) return;
+  say(2, `rm: cannot remove '${path}': ${shellWords(removed)}\n`);
+  throw new Exit(1);
+}
+
+/** As `touch PATH`: made when missing, its error when that fails (its times are left: the file is all that counts). */
+function touch(path: string): void {
+  const made = writeFile(path, '', 0o666, O_WRONLY | O_CREAT | O_APPEND);
+  if (made === undefined) return;
+  say(2, `touch: cannot touch '${path}': ${shellWords(made)}\n`);
+  throw new Exit(1);
 }
 
 /** As `sv stat DIR` succeeding: a runsv holds supervise/ok open. */
 function isSupervised(directory: string): boolean {
-  try {
-    closeSync(openSync(join(directory, 'supervise', 'ok'), constants.O_WRONLY | constants.O_NONBLOCK));
-    return true;
-  } catch {
-    return false;
-  }
+  const fd = open(join(directory, 'supervise', 'ok'), O_WRONLY | O_NONBLOCK);
+  if (fd instanceof SystemError) return false;
+  close(fd);
+  return true;
 }
 
-/** As the shell's `test`: false for any error (missing, not a directory on the way, no access). */
-
+/** As `$(readlink PATH)`: nothing when it is no link. */
 function readlinkOrEmpty(path: string): string {
-  try {
-    return readlinkSync(path);
-  } catch {
-    return '';
-  }
+  const target = readlink(path);
+  return target instanceof SystemError ? '' : target;
+}
+
+/** The words of glibc's strerror, which the shell tools print, for the errors they meet here; the code for any other. */
+function shellWords(error: SystemError): string {
+  const words: Record<string, string> = {
+    EEXIST: 'File exists', ENOENT: 'No such file or directory', EACCES: 'Permission denied', EISDIR: 'Is a directory',
+    ENOTDIR: 'Not a directory', EPERM: 'Operation not permitted', EROFS: 'Read-only file system', ENOSPC: 'No space left on device',
+  };
+  return words[error.code] ?? error.code;
 }

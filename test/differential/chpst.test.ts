@@ -169,6 +169,8 @@ same('-/ root: -u looks the user up in the new root', {
 same('-/ root: a user of the old root is unknown in the new one', { args: ['-/', 'root', '-u', 'nobody', 'true'], setup: makeRoot, ignoreFiles: ignoreRootFiles });
 same('-/ root: without /etc/passwd in it the lookup fails', {
   args: ['-/', 'root', '-u', 'nobody', 'true'],
+  // Ours names the file it could not read (README, "Differences from the reference"); the rest is runit's line.
+  normalize: (text) => text.replace('entry: /etc/passwd: ', 'entry: '),
   setup: (dir) => {
     mkdirSync(join(dir, 'root'));
   },

@@ -11,9 +11,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BINARY } from '../system/harness.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-export { BINARY } from '../system/harness.ts';
+export { BINARY };
 
 /** Where Debian's runit package puts each program (personalities are links to chpst, named as runit's docs name them). */
 const REAL: Record<string, string> = {

@@ -123,3 +123,34 @@ test("setuser's supplementary groups are those the reference's os.initgroups set
     assert.equal(ours, /^reference: (.*)$/m.exec(r.stdout)?.[1], `${nsswitch}: ${r.stdout}${r.stderr}`);
   }
 });
+
+test('with no /etc/passwd (an image FROM scratch), setuser and chpst -u fail in one line; what needs no user still works', async () => {
+  const r = await runAndClean({
+    args: ['--quiet', '--', 'bash', '-c', [
+      // The sandbox's /etc is an overlay: removing them here leaves the machine's alone.
+      'rm /etc/passwd /etc/group',
+      '/etc/ours/setuser nobody true; echo "rc=$?"',
+      '/etc/ours/chpst -u nobody true; echo "rc=$?"',
+      '/etc/ours/chpst -n 1 true; echo "rc=$?"',
+      '/etc/ours/chpst -u :65534:65534 id -u; echo "rc=$?"',
+      'for i in $(seq 100); do [ -s /etc/service/demo/supervise/pid ] && break; sleep 0.1; done',
+      '/etc/ours/sv status demo; echo "rc=$?"',
+    ].join('; ')],
+    env: { SVDIR: '/etc/service' },
+    files: {
+      '/etc/ours/setuser': { symlink: BINARY },
+      '/etc/ours/chpst': { symlink: BINARY },
+      '/etc/ours/sv': { symlink: BINARY },
+      '/etc/service/demo/run': script('exec sleep 1000'),
+    },
+  });
+  const lines = r.stdout.split('\n');
+  assert.deepEqual(lines.slice(0, 7), [
+    'setuser: cannot read /etc/passwd: no such file or directory', 'rc=1',
+    // runit's own words, as Debian's chpst prints them when the file is missing, and the file's name, which Debian's leaves out.
+    'chpst: fatal: unable to get password/group file entry: /etc/passwd: file does not exist', 'rc=111',
+    'rc=0',
+    '65534', 'rc=0',
+  ], r.all);
+  assert.match(lines.slice(7).join('\n'), /^run: demo: \(pid \d+\) \d+s\nrc=0$/, r.all);
+});

@@ -35,7 +35,10 @@ my_init --health; echo "ready $?"
 sv down logged/log >/dev/null
 my_init --health; echo "logger-down $?"
 sv up logged/log >/dev/null
+# sv returns once the control byte is written: wait for the supervisor to act on it.
+wait_for 'sv status logged/log | grep -q "^run: "'
 sv pause logged >/dev/null
+wait_for 'sv status logged | grep -q ", paused"'
 my_init --health; echo "paused $?"
 `),
       },

@@ -1,7 +1,7 @@
 // Users and groups looked up as glibc's getpwnam and getgrnam do (src/users.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findGroup, findUser, groupsAreFiles, memberGroups } from '../../src/users.ts';
+import { findGroup, findUser, groupsAreFiles, memberGroups, nisLinesAreGroups } from '../../src/users.ts';
 
 const PASSWD = [
   '# a comment: never a user',
@@ -56,4 +56,20 @@ test('groupsAreFiles: only files (and systemd, idle in a container) let setuser 
   assert.equal(groupsAreFiles('group: files sss\n'), false);
   assert.equal(groupsAreFiles('group: compat\n'), false);
   assert.equal(groupsAreFiles('netgroup: nis\ngroup: ldap files\n'), false);
+});
+
+test('memberGroups without NIS lines: `+name`/`-name` groups are left out, as glibc\'s compat source leaves them without NIS', () => {
+  const group = 'a:x:10:bob\n+nis:x:12:bob\n-gone:x:13:bob\ne:x:14:bob';
+  assert.deepEqual(memberGroups(group, 'bob', 99, false), [99, 10, 14]);
+  assert.deepEqual(memberGroups(group, 'bob', 99), [99, 10, 12, 13, 14]);
+});
+
+test('nisLinesAreGroups: with files among the group sources (or no nsswitch.conf), not with compat alone', () => {
+  assert.equal(nisLinesAreGroups(null), true);
+  assert.equal(nisLinesAreGroups('passwd: compat\n'), true);
+  assert.equal(nisLinesAreGroups('group: files systemd\n'), true);
+  assert.equal(nisLinesAreGroups('group: compat\n'), false);
+  assert.equal(nisLinesAreGroups('group: compat [NOTFOUND=return] # comment\n'), false);
+  assert.equal(nisLinesAreGroups('group: sss files\n'), true);
+  assert.equal(nisLinesAreGroups('group: ldap\n'), true);
 });
