@@ -1,15 +1,15 @@
 // my_init's one hook for the status endpoint: the view of the supervisor it
-// serves, and the server itself, loaded only when MY_INIT_STATUS_ADDR is set.
+// serves, and the server itself. my_init loads this module (a part of its own
+// in the executable) only when MY_INIT_STATUS_ADDR is set.
 import type { Children } from '../children.ts';
 import type { Supervisor } from '../supervise/supervisor.ts';
 import type { Service } from '../supervise/service.ts';
 import { serviceIsReady } from './report.ts';
 import type { StatusAddress } from './status-address.ts';
-import type { StatusServer } from './status-server.ts';
+import { serveStatus, type StatusServer } from './status-server.ts';
 
 /** `supervisor`: null under --skip-runit (no services, /healthz still answers). */
 export function startStatusEndpoint(address: StatusAddress, supervisor: Supervisor | null, children: Children): StatusServer {
-  const { serveStatus } = require('./status-server.ts') as typeof import('./status-server.ts');
   const services = (): Array<[string, Service]> => {
     const listed: Array<[string, Service]> = [];
     for (const [name, unit] of supervisor?.list() ?? []) {

@@ -1,10 +1,12 @@
 // The opt-in status endpoint inside PID 1 (MY_INIT_STATUS_ADDR): /healthz,
 // /readyz, /status (JSON) and /metrics (Prometheus). Read only: no route
-// changes anything, and only GET and HEAD are answered. Loaded by my_init only
-// when the variable is set, so that node:http costs nothing otherwise.
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+// changes anything, and only GET and HEAD are answered.
 import * as log from '../log.ts';
+import { errnoWords, SystemError } from '../system/errors.ts';
+import { setImmediate } from '../system/loop.ts';
 import type { Service } from '../supervise/service.ts';
+import type { Request } from './http.ts';
+import { listenHttp, type Reply } from './http-server.ts';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
 import { reportOf, type LiveReadiness, type ServiceReport } from './report.ts';
 import { STATUS_ADDRESS_VARIABLE, type StatusAddress } from './status-address.ts';
@@ -27,7 +29,6 @@ export interface StatusServer {
 }
 
 export function serveStatus(address: StatusAddress, source: StatusSource, readiness: LiveReadiness): StatusServer {
-  const http = require('node:http') as typeof import('node:http');
   // Requests that come together share one round of ./check runs: a flood of probes cannot multiply them.
   let pending: Promise<ServiceReport[]> | null = null;
   const reports = (): Promise<ServiceReport[]> => {
@@ -36,55 +37,53 @@ export function serveStatus(address: StatusAddress, source: StatusSource, readin
     });
     return pending;
   };
-  const server: Server = http.createServer((request, response) => {
-    answer(request, response, reports, source).catch((error: unknown) => {
-      log.warn(`Warning: the status endpoint could not answer ${request.url ?? ''}: ${(error as Error).message}`);
-      if (!response.headersSent) send(response, 500, 'text/plain; charset=utf-8', 'internal error\n');
-      else response.destroy();
+  const handler = (request: Request): Promise<Reply> =>
+    answer(request, reports, source).catch((error: unknown) => {
+      log.warn(`Warning: the status endpoint could not answer ${request.target}: ${(error as Error).message}`);
+      return text(500, 'internal error\n');
     });
+  const server = listenHttp(address.host, address.port, handler, { maxConnections: MAX_CONNECTIONS, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+  let closed = false;
+  // Said on the next turn, as Node's server said them: after the lines of what PID 1 goes on with now.
+  setImmediate(() => {
+    if (server instanceof SystemError) {
+      // Shaped as Node's listen error was: `listen EADDRINUSE: address already in use 127.0.0.1:9102`.
+      const why = `${server.syscall} ${server.code}: ${errnoWords(server.errno)} ${address.host}:${address.port}`;
+      log.warn(`Warning: cannot serve status on ${STATUS_ADDRESS_VARIABLE}=${address.text}: ${why}`);
+    } else if (!closed) {
+      log.info(`Serving status on http://${address.text}/ (healthz, readyz, status, metrics).`);
+    }
   });
-  server.maxConnections = MAX_CONNECTIONS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
-  server.headersTimeout = REQUEST_TIMEOUT_MS;
-  server.on('error', (error) => log.warn(`Warning: cannot serve status on ${STATUS_ADDRESS_VARIABLE}=${address.text}: ${error.message}`));
-  server.listen(address.port, address.host, () => log.info(`Serving status on http://${address.text}/ (healthz, readyz, status, metrics).`));
   return {
     close() {
-      server.close();
-      server.closeAllConnections();
+      closed = true;
+      if (!(server instanceof SystemError)) server.close();
     },
   };
 }
 
 const ROUTES = new Set(['/healthz', '/readyz', '/status', '/metrics']);
 
-async function answer(
-  request: IncomingMessage,
-  response: ServerResponse,
-  reports: () => Promise<ServiceReport[]>,
-  source: StatusSource,
-): Promise<void> {
-  const path = (request.url ?? '').split('?', 1)[0]!;
-  if (!ROUTES.has(path)) return send(response, 404, 'text/plain; charset=utf-8', `no such path: try ${[...ROUTES].join(', ')}\n`);
-  if (request.method !== 'GET' && request.method !== 'HEAD') {
-    response.setHeader('Allow', 'GET, HEAD');
-    return send(response, 405, 'text/plain; charset=utf-8', `${request.method ?? ''} is not allowed: this endpoint only reads\n`);
+async function answer(request: Request, reports: () => Promise<ServiceReport[]>, source: StatusSource): Promise<Reply> {
+  const { method, path } = request;
+  if (!ROUTES.has(path)) return text(404, `no such path: try ${[...ROUTES].join(', ')}\n`);
+  if (method !== 'GET' && method !== 'HEAD') {
+    return { ...text(405, `${method} is not allowed: this endpoint only reads\n`), allow: 'GET, HEAD' };
   }
   // Liveness: PID 1's event loop answers. Whether services are ready is /readyz's question.
-  if (path === '/healthz') return send(response, 200, 'text/plain; charset=utf-8', 'ok\n');
+  if (path === '/healthz') return text(200, 'ok\n');
   const services = await reports();
   if (path === '/readyz') {
     const problems = services.filter((s) => s.problem !== null).map((s) => problemLine(s.name, s.problem!));
-    return send(response, problems.length === 0 ? 200 : 503, 'text/plain; charset=utf-8', problems.length === 0 ? 'ok\n' : `${problems.join('\n')}\n`);
+    return text(problems.length === 0 ? 200 : 503, problems.length === 0 ? 'ok\n' : `${problems.join('\n')}\n`);
   }
   if (path === '/status') {
     const body = { services, orphansReaped: source.orphansReaped() };
-    return send(response, 200, 'application/json', `${JSON.stringify(body, null, 2)}\n`);
+    return { status: 200, type: 'application/json', body: `${JSON.stringify(body, null, 2)}\n` };
   }
-  return send(response, 200, METRICS_CONTENT_TYPE, renderMetrics(services, source.orphansReaped()));
+  return { status: 200, type: METRICS_CONTENT_TYPE, body: renderMetrics(services, source.orphansReaped()) };
 }
 
-function send(response: ServerResponse, code: number, type: string, body: string): void {
-  response.writeHead(code, { 'Content-Type': type, 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
-  response.end(body);
+function text(status: number, body: string): Reply {
+  return { status, type: 'text/plain; charset=utf-8', body };
 }
