@@ -35,15 +35,13 @@ if [ -n "$missing" ]; then
   exit 1
 fi
 
-# MY_INIT_PORTING=1: modules not yet on the platform (node:*) are left out; the programs that import them fail when run.
-porting=()
-[ "${MY_INIT_PORTING:-}" != 1 ] || porting=(--external:'node:*' --external:chokidar)
 rm -rf "$build/modules"
 esbuild src/entry.ts --bundle --splitting --format=esm --platform=neutral --target=es2020 \
-  --external:'sys:*' "${porting[@]}" --outdir="$build/modules" --entry-names='[name]' --chunk-names='[name]-[hash]' \
+  --external:'sys:*' --outdir="$build/modules" --entry-names='[name]' --chunk-names='[name]-[hash]' \
   --define:MY_INIT_VERSION="\"$version\"" --legal-comments=none --minify-syntax --log-level=warning
 
-make -s -f scripts/platform.mk ARCH=amd64 BUILD="$build" "$build/amd64/compile-bytecode"
+# The bytecode compiler, and the unit tests' host (test/host/: the same engine and platform, running a bundle from a file).
+make -s -j"$jobs" -f scripts/platform.mk ARCH=amd64 BUILD="$build" "$build/amd64/compile-bytecode" "$build/amd64/test-host"
 "$build/amd64/compile-bytecode" "$build/bytecode.c" "$build"/modules/*.js
 
 built=()

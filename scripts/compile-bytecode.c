@@ -76,13 +76,10 @@ static JSModuleDef *compile_module(JSContext *ctx, const char *name) {
   return JS_VALUE_GET_PTR(module);
 }
 
-/*
- * What the bundle left external (the platform's sys:* modules) exists only in
- * the executable: here, empty stand-ins (exports are bound at run time).
- */
+/* The platform's modules (sys:*) exist only in the executable: here, empty stand-ins (exports are bound at run time). */
 static JSModuleDef *load_module(JSContext *ctx, const char *name, void *opaque) {
   (void)opaque;
-  if (strchr(name, ':') != NULL) return JS_NewCModule(ctx, name, NULL);
+  if (strncmp(name, "sys:", 4) == 0) return JS_NewCModule(ctx, name, NULL);
   return compile_module(ctx, name);
 }
 

@@ -73,7 +73,7 @@ export interface RunOptions {
    * `stdout` the rest.
    */
   separateStreams?: boolean;
-  /** No directory allows loading the native helper (a read-only container). */
+  /** No writable directory allows executing a file (a read-only container with noexec tmpfs mounts). */
   noExecDirectories?: boolean;
   /** A cgroup directory (cgroup.procs inside) that my_init and everything it starts run in. */
   cgroup?: string;

@@ -5,9 +5,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { buildHost, bundle, HOST } from '../host/run-unit.ts';
 import { BASE_ENV, BINARY, cleanUp, runInit, TIME_SCALE } from './harness.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 
 test('1000 orphans made by the main command leave no zombie', async () => {
   const r = await runInit({
@@ -20,10 +20,11 @@ test('1000 orphans made by the main command leave no zombie', async () => {
 });
 
 test('the reaper as PID 1: 200 children report their own exit codes while 1000 orphans are reaped around them', async () => {
-  const r = await execa('unshare', ['--pid', '--fork', '--mount-proc', join(ROOT, 'node_modules', '.bin', 'node'), join(import.meta.dirname, 'fixtures', 'reaper-storm.ts')], {
-    reject: false,
-    timeout: 30_000,
-  });
+  // The fixture runs on the executable's engine and platform, in the unit tests' host.
+  assert.equal(buildHost(), null);
+  const bundled = await bundle(join(import.meta.dirname, 'fixtures', 'reaper-storm.ts'));
+  if (bundled instanceof Error) throw bundled;
+  const r = await execa('unshare', ['--pid', '--fork', '--mount-proc', HOST, bundled.file], { reject: false, timeout: 30_000 });
   assert.equal(r.exitCode, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), { wrong: 0, zombies: 0, orphansReaped: 1000 });
 });
@@ -49,15 +50,16 @@ test('on a terminal the main command gets its own process group as the foregroun
   }
 });
 
-test('without a directory to load the native helper from, my_init warns and still runs', async () => {
+// A read-only container whose tmpfs mounts are noexec: nothing of my_init needs a
+// writable or executable directory (the Node executable did, for its native helper).
+test('with no writable, exec-capable directory at all, my_init runs and reaps, and says nothing about it', async () => {
   const r = await runInit({
-    args: ['--', 'sh', '-c', 'echo "command ran"; sleep 0.2 & exit 5'],
+    args: ['--', 'sh', '-c', 'echo "command ran"; (sleep 0.2 &); exit 5'],
     files: { '/etc/my_init.d/01': { content: '#!/bin/sh\necho "[startup]"\n', mode: 0o755 } },
     noExecDirectories: true,
   });
   cleanUp(r);
-  assert.match(r.stderr, /^\*\*\* Warning: no directory allows loading the native helper \(\/run: .*\); orphaned processes will not be reaped\.$/m);
+  assert.doesNotMatch(r.stderr, /Warning/);
   assert.match(r.stdout, /^\[startup\]\ncommand ran$/);
   assert.equal(r.exitCode, 5);
-  assert.ok(r.durationMs < 5000, `kill-all does not wait on zombies it cannot reap (${r.durationMs} ms)`);
 });

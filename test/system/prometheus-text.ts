@@ -102,7 +102,8 @@ function parseSample(line: string, fail: (why: string) => never): Sample {
       while (j < line.length && line[j] !== '=') j++;
       const label = line.slice(i, j);
       if (!LABEL_NAME.test(label)) fail(`bad label name ${JSON.stringify(label)}`);
-      if (Object.hasOwn(labels, label)) fail(`label ${label} given twice`);
+      // Not Object.hasOwn: the unit tests run this on QuickJS 2021, which lacks it.
+      if (Object.prototype.hasOwnProperty.call(labels, label)) fail(`label ${label} given twice`);
       if (line[j + 1] !== '"') fail('a label value must be quoted');
       i = j + 2;
       let value = '';

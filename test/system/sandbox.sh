@@ -6,8 +6,8 @@
 # copied over /.
 # --merge-output sends stderr into stdout, so that one pipe keeps the order
 # of every line (dash, unlike this bash, would drop variables such as `a.b`).
-# --no-exec-dirs leaves no directory in which my_init could load its native
-# helper, as in a read-only container with noexec tmpfs mounts.
+# --no-exec-dirs leaves no writable directory that allows executing a file,
+# as in a read-only container with noexec tmpfs mounts.
 # --cgroup DIR puts COMMAND and everything it starts in the cgroup DIR (its
 # cgroup.procs), as `docker run --pids-limit` does with a whole container.
 # --cwd DIR starts COMMAND in DIR (an image's WORKDIR) instead of /.

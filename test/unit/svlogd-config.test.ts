@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseSvlogdArguments, SvlogdUsageError, type Options } from '../../src/svlogd/arguments.ts';
 import { defaultConfig, parseConfig } from '../../src/svlogd/config.ts';
+import { fromUtf8 } from '../../src/system/text.ts';
 
 const config = (text: string) => parseConfig(Buffer.from(text));
 
@@ -53,10 +54,10 @@ describe('parseConfig', () => {
 
   test('a bad address or port is a warning worded as svlogd words it', () => {
     const bad = config('U1.2.3\n');
-    assert.deepEqual(bad.warnings.map(String), ['svlogd: warning: unable to scan ip address: 1.2.3']);
+    assert.deepEqual(bad.warnings.map(fromUtf8), ['svlogd: warning: unable to scan ip address: 1.2.3']);
     assert.equal(bad.config.udpOnly, true, 'U makes the directory UDP-only even so');
     assert.equal(bad.config.udpPort, 0);
-    assert.deepEqual(config('u1.2.3.4:x\n').warnings.map(String), ['svlogd: warning: unable to scan port number: x']);
+    assert.deepEqual(config('u1.2.3.4:x\n').warnings.map(fromUtf8), ['svlogd: warning: unable to scan port number: x']);
   });
 });
 
