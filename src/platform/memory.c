@@ -23,7 +23,7 @@
 #include "platform.h"
 
 #define SLAB_BYTES 16384
-#define REGION_BYTES ((size_t)256 << 20)
+#define REGION_BYTES ((size_t)64 << 20)
 #define LARGEST_SMALL 1024
 
 struct slab {

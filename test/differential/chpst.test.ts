@@ -243,7 +243,7 @@ same('descriptors beyond stdio that chpst is given are passed on', {
     listFds(dir);
   },
 });
-same('descriptors beyond stdio are passed on with -u and with the addon loaded (-P, limits)', {
+same('descriptors beyond stdio are passed on with -u, and with -P and limits', {
   args: ['sh', '-c', 'exec 3<file 4>&1; ./chpst -u daemon ./listfds fds1; ./chpst -P -o 100 ./listfds fds2'],
   setup: (dir) => {
     openToAll(dir, true);

@@ -11,7 +11,7 @@ const started = new Map<string, number[]>();
 
 const sleep = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-/** A FIFO, as runsv makes supervise/ok and control (Node has no mkfifo). */
+/** A FIFO, as runsv makes supervise/ok and control (Node's fs has no mkfifo). */
 export function mkfifoSync(path: string): void {
   execFileSync('mkfifo', ['-m', '600', path]);
 }
