@@ -43,8 +43,11 @@ static JSValue js_close(JSContext *ctx, JSValueConst this, int argc, JSValueCons
   return done_or_errno(ctx, close(fd));
 }
 
-/* read(fd, bytes, offset, length) -> count, into bytes[offset...]. */
-static JSValue js_read(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv) {
+/*
+ * read(fd, bytes, offset, length) -> count, into bytes[offset...];
+ * write(fd, bytes, offset, length) -> count, from bytes[offset...].
+ */
+static JSValue js_transfer(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv, int writing) {
   (void)this, (void)argc;
   INT_ARGUMENT(0, fd);
   INT_ARGUMENT(2, offset);
@@ -52,29 +55,12 @@ static JSValue js_read(JSContext *ctx, JSValueConst this, int argc, JSValueConst
   size_t size;
   uint8_t *bytes = get_bytes(ctx, argv[1], &size);
   if (bytes == NULL) return JS_EXCEPTION;
-  if (offset < 0 || length < 0 || (size_t)offset + (size_t)length > size) return JS_ThrowRangeError(ctx, "read: outside the buffer");
-  ssize_t got;
+  if (offset < 0 || length < 0 || (size_t)offset + (size_t)length > size) return JS_ThrowRangeError(ctx, "outside the buffer");
+  ssize_t count;
   do {
-    got = read(fd, bytes + offset, (size_t)length);
-  } while (got < 0 && errno == EINTR);
-  return int_or_errno(ctx, got);
-}
-
-/* write(fd, bytes, offset, length) -> count, from bytes[offset...]. */
-static JSValue js_write(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv) {
-  (void)this, (void)argc;
-  INT_ARGUMENT(0, fd);
-  INT_ARGUMENT(2, offset);
-  INT_ARGUMENT(3, length);
-  size_t size;
-  uint8_t *bytes = get_bytes(ctx, argv[1], &size);
-  if (bytes == NULL) return JS_EXCEPTION;
-  if (offset < 0 || length < 0 || (size_t)offset + (size_t)length > size) return JS_ThrowRangeError(ctx, "write: outside the buffer");
-  ssize_t wrote;
-  do {
-    wrote = write(fd, bytes + offset, (size_t)length);
-  } while (wrote < 0 && errno == EINTR);
-  return int_or_errno(ctx, wrote);
+    count = writing ? write(fd, bytes + offset, (size_t)length) : read(fd, bytes + offset, (size_t)length);
+  } while (count < 0 && errno == EINTR);
+  return int_or_errno(ctx, count);
 }
 
 static JSValue stat_object(JSContext *ctx, const struct stat *s) {
@@ -375,8 +361,8 @@ const JSCFunctionListEntry files_functions[] = {
     CONSTANT(IN_DELETE_SELF), CONSTANT(IN_MOVE_SELF), CONSTANT(IN_ATTRIB), CONSTANT(IN_ONLYDIR), CONSTANT(IN_Q_OVERFLOW),
     JS_CFUNC_DEF("open", 3, js_open),
     JS_CFUNC_DEF("close", 1, js_close),
-    JS_CFUNC_DEF("read", 4, js_read),
-    JS_CFUNC_DEF("write", 4, js_write),
+    JS_CFUNC_MAGIC_DEF("read", 4, js_transfer, 0),
+    JS_CFUNC_MAGIC_DEF("write", 4, js_transfer, 1),
     JS_CFUNC_MAGIC_DEF("stat", 1, js_stat, 1),
     JS_CFUNC_MAGIC_DEF("lstat", 1, js_stat, 0),
     JS_CFUNC_DEF("fstat", 1, js_fstat),

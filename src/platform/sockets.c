@@ -14,6 +14,14 @@
 
 #include "platform.h"
 
+/* The failure of a call on a socket just made: the socket closed, the call's errno returned. */
+static JSValue close_failed(JSContext *ctx, int fd) {
+  int err = errno;
+  close(fd);
+  errno = err;
+  return errno_value(ctx);
+}
+
 /* bindNotify(name) -> fd: a datagram socket at the abstract address `name` (no leading NUL), with SO_PASSCRED. */
 static JSValue js_bind_notify(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv) {
   (void)this, (void)argc;
@@ -34,10 +42,7 @@ static JSValue js_bind_notify(JSContext *ctx, JSValueConst this, int argc, JSVal
   int on = 1;
   socklen_t size = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + length);
   if (bind(fd, (struct sockaddr *)&address, size) < 0 || setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0) {
-    int err = errno;
-    close(fd);
-    errno = err;
-    return errno_value(ctx);
+    return close_failed(ctx, fd);
   }
   return JS_NewInt32(ctx, fd);
 }
@@ -176,10 +181,7 @@ static JSValue js_listen_tcp(JSContext *ctx, JSValueConst this, int argc, JSValu
   int on = 1;
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 || bind(fd, (struct sockaddr *)&address, size) < 0 ||
       listen(fd, backlog) < 0) {
-    int err = errno;
-    close(fd);
-    errno = err;
-    return errno_value(ctx);
+    return close_failed(ctx, fd);
   }
   return JS_NewInt32(ctx, fd);
 }
