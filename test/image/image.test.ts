@@ -470,11 +470,11 @@ async function imageOf(name: string, files: Record<string, string>, links: Recor
  * `sv status` sees, and a TERM stop that exits 2.
  */
 async function checkMinimalImage(image: string): Promise<void> {
-  const oneShot = await run([image, '/sbin/my_init', '--quiet', '--skip-startup-files', '--', 'sh', '-c', 'echo one-shot; exit 3']);
+  const oneShot = await run([image, '/sbin/my_init', '--quiet', '--skip-runit', '--', 'sh', '-c', 'echo one-shot; exit 3']);
   assert.equal(oneShot.exitCode, 3, oneShot.all);
   assert.equal(oneShot.stdout, 'one-shot');
   // 200 children that each leave an orphan behind, which my_init (PID 1) must reap; then the zombies are counted.
-  const orphans = await run([image, '/sbin/my_init', '--quiet', '--skip-startup-files', '--', 'sh', '-c',
+  const orphans = await run([image, '/sbin/my_init', '--quiet', '--skip-runit', '--', 'sh', '-c',
     'i=0; while [ $i -lt 200 ]; do (sleep 0.2 &); i=$((i+1)); done; echo "made: $i"; sleep 2; '
     + 'echo "zombies: $(grep -l "^State:.Z" /proc/[0-9]*/status 2>/dev/null | wc -l)"']);
   assert.equal(orphans.exitCode, 0, orphans.all);
