@@ -34,14 +34,14 @@ PLATFORM_FLAGS := -O2 -std=gnu11 -Wall -Wextra -Werror -isystem $(QUICKJS)
 
 QUICKJS_OBJECTS := $(addprefix $(OBJ)/quickjs/,quickjs.o libregexp.o libunicode.o cutils.o libbf.o)
 PLATFORM_OBJECTS := $(addprefix $(OBJ)/platform/,runtime.o memory.o values.o files.o processes.o signals.o loop.o sockets.o)
-PLATFORM_HEADERS := src/platform/platform.h src/platform/runtime.h
+PLATFORM_HEADERS := src/platform/platform.h src/platform/runtime.h src/platform/logger-stub.h
 
 $(OBJ)/musl-gcc.specs: /usr/lib/x86_64-linux-musl/musl-gcc.specs
 	@mkdir -p $(@D)
 	sed -e 's/x86_64-linux-musl/aarch64-linux-musl/g' -e 's/ld-musl-x86_64/ld-musl-aarch64/g' $< > $@
 
 ifeq ($(ARCH),arm64)
-$(QUICKJS_OBJECTS) $(PLATFORM_OBJECTS) $(OBJ)/platform/main.o $(OBJ)/bytecode.o: $(OBJ)/musl-gcc.specs
+$(QUICKJS_OBJECTS) $(PLATFORM_OBJECTS) $(OBJ)/platform/main.o $(OBJ)/platform/logger-stub.o $(OBJ)/bytecode.o: $(OBJ)/musl-gcc.specs
 endif
 
 $(OBJ)/quickjs/%.o: $(QUICKJS)/%.c
@@ -55,7 +55,7 @@ $(OBJ)/platform/%.o: src/platform/%.c $(PLATFORM_HEADERS)
 $(OBJ)/bytecode.o: $(BYTECODE)
 	$(CC) -O2 -c -o $@ $<
 
-$(OUTPUT): $(OBJ)/platform/main.o $(PLATFORM_OBJECTS) $(QUICKJS_OBJECTS) $(OBJ)/bytecode.o
+$(OUTPUT): $(OBJ)/platform/main.o $(OBJ)/platform/logger-stub.o $(PLATFORM_OBJECTS) $(QUICKJS_OBJECTS) $(OBJ)/bytecode.o
 	@mkdir -p $(@D)
 	$(CC) -static -o $@.new $^ -lm
 	$(STRIP) $@.new

@@ -4,10 +4,17 @@
  * table). It evaluates the module entry.js, which chooses the program by the
  * name it was called under and imports it, then runs the event loop until the
  * program exits.
+ *
+ * Except in an svlogd that has handed its work to its supervisor: that
+ * process is the logger stub (logger-stub.c) and never makes an engine.
  */
 #define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "logger-stub.h"
 #include "platform.h"
 #include "runtime.h"
 
@@ -41,6 +48,18 @@ static JSModuleDef *load_module(JSContext *ctx, const char *name, void *opaque) 
 }
 
 int main(int argc, char **argv) {
+  /*
+   * Set by src/svlogd/handoff.ts to `CHANNEL_FD:PID`, PID its own, for itself
+   * after its exec alone: the same variable anywhere else (a process started
+   * with it by mistake) is not a stub. Out of its environment from here on
+   * (/proc/PID/environ still shows it).
+   */
+  const char *stub = getenv("MY_INIT_LOGGER_STUB");
+  int channel, pid;
+  if (stub != NULL && sscanf(stub, "%d:%d", &channel, &pid) == 2 && pid == getpid()) {
+    unsetenv("MY_INIT_LOGGER_STUB");
+    return logger_stub(channel);
+  }
   processes_keep_arguments(argc, argv);
   JSContext *ctx = new_context(load_module);
   JSValue entry = read_embedded(ctx, "entry.js");

@@ -16,10 +16,12 @@ import { clearTimeout, queueMicrotask, setTimeout, type Timer } from '../system/
 import { join, resolve } from '../system/path.ts';
 import { euid, kill } from '../system/processes.ts';
 import { fromLatin1 } from '../system/text.ts';
+import { CHANNEL_ENV, CHANNEL_FD } from '../svlogd/handoff-protocol.ts';
 import { delay } from '../waiting.ts';
 import { cannotHoldHere, type SuperviseFallback } from './location.ts';
 import { encodeStatus, renderPid, renderStat, type Status } from './status.ts';
 import type { NotifyMessage } from './notify-message.ts';
+import type { LoggerHandoff } from './logger-handoff.ts';
 import { type NotifySocket, openNotifySocket, sessionOf } from './notify-socket.ts';
 import { READINESS_FILE, type Readiness, type ReadinessMechanism, renderReadiness } from './readiness.ts';
 import { ServiceOptions } from './service-options.ts';
@@ -44,6 +46,8 @@ export interface ServiceIo {
   isLogger: boolean;
   stdin: number;
   stdout: number;
+  /** A logger's: an svlogd its run execs may hand its work to us. */
+  handoff?: LoggerHandoff;
   /** Do not start `./run` when opened, until `release()`: the supervisor waits for its dependencies. */
   holdStart?: boolean;
 }
@@ -63,6 +67,7 @@ export class Service {
   private readonly isLogger: boolean;
   private readonly stdin: number;
   private readonly stdout: number;
+  private readonly handoff: LoggerHandoff | null;
   private status: Status;
   private runStartedAt = 0;
   private shortRuns = 0;
@@ -111,6 +116,7 @@ export class Service {
     this.isLogger = io.isLogger;
     this.stdin = io.stdin;
     this.stdout = io.stdout;
+    this.handoff = io.handoff ?? null;
     this.held = io.holdStart ?? false;
     this.status = { changedAt: Date.now(), pid: 0, paused: false, want: 'up', gotTerm: false, state: 'down' };
     this.options = new ServiceOptions(directory);
@@ -421,11 +427,17 @@ export class Service {
     this.held = false;
     this.runStartedAt = Date.now();
     let child: Child;
-    const plan = this.planReadiness();
+    const channel = this.handoff?.channel() ?? null;
+    const plan = this.planReadiness(channel !== null);
+    if (channel !== null) {
+      plan.extras.env.push([CHANNEL_ENV, String(CHANNEL_FD)]);
+      plan.extras.fds.push([CHANNEL_FD, channel.childEnd]);
+    }
     this.notifySocket = plan.socket;
     try {
       child = this.spawnInDirectory(['./run'], plan.extras);
     } catch (error) {
+      channel?.abandon();
       if (plan.pipe !== null) plan.pipe.forEach((fd) => closeFd(fd));
       this.notifySocket?.close();
       this.notifySocket = null;
@@ -433,6 +445,7 @@ export class Service {
       this.afterDown();
       return;
     }
+    channel?.attach(child.pid);
     this.counters.starts++;
     this.lastStartFailure.delete('./run');
     this.runPid = child.pid;
@@ -449,8 +462,8 @@ export class Service {
     void child.exited.then((exit) => this.enqueue(async () => this.runExited(exit)));
   }
 
-  /** What this start's files ask for: the readiness mechanism, and what ./run gets for it. */
-  private planReadiness(): ReadinessPlan {
+  /** What this start's files ask for: the readiness mechanism, and what ./run gets for it. `hasChannel`: a logger's fd 3 is taken. */
+  private planReadiness(hasChannel: boolean): ReadinessPlan {
     const plan: ReadinessPlan = { mechanism: 'running', extras: { env: [], fds: [] }, pipe: null, socket: null, watchdogMs: null };
     const notify = this.options.notify();
     plan.watchdogMs = this.options.watchdogMs();
@@ -472,7 +485,11 @@ export class Service {
       }
     }
     if (plan.mechanism === 'running') {
-      const fd = this.options.notificationFd();
+      let fd = this.options.notificationFd();
+      if (fd !== null && hasChannel && fd === CHANNEL_FD) {
+        this.warnOnce('notification-fd', `Warning: ${join(this.directory, 'notification-fd')} names fd ${fd}, which a logger's hand-off channel uses; not using it.`);
+        fd = null;
+      }
       const made = fd === null ? null : pipe();
       if (made instanceof SystemError) {
         this.warnOnce('notification-fd', `Warning: ${this.directory} asks for readiness on fd ${fd} (notification-fd), but cannot make its pipe: ${made.code}; it is ready when running.`);

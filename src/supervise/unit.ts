@@ -7,6 +7,7 @@ import { errorText } from '../runit-errors.ts';
 import { SystemError } from '../system/errors.ts';
 import { close, pipe as makePipe } from '../system/files.ts';
 import { join } from '../system/path.ts';
+import { LoggerHandoff } from './logger-handoff.ts';
 import { Service, type ServiceContext, SuperviseError } from './service.ts';
 
 export interface Unit {
@@ -28,7 +29,9 @@ export function openUnit(directory: string, context: ServiceContext, holdStart =
       return new SuperviseError(`cannot supervise ${directory}: ${made.message}`, `unable to create log pipe: ${errorText(made)}`);
     }
     pipe = made;
-    const opened = Service.open(join(directory, 'log'), context, { isLogger: true, stdin: pipe[0], stdout: 1 });
+    // An svlogd that log/run execs hands its work to us (logger-handoff.ts): then no JavaScript engine runs per logger.
+    const handoff = new LoggerHandoff(join(directory, 'log'), pipe[0], context.children);
+    const opened = Service.open(join(directory, 'log'), context, { isLogger: true, stdin: pipe[0], stdout: 1, handoff });
     if (opened instanceof Error) {
       for (const fd of pipe) close(fd);
       return opened;

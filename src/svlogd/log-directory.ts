@@ -39,11 +39,21 @@ const EWOULDBLOCK = 11;
 /** The most one batch holds, and how many of svlogd's writes: a busy logger writes about this much at a time. */
 export const BATCH_BYTES = 16384;
 const BATCH_WRITES = 1024;
+/** Where each write of the batch ends, 32 bits each: the first part of a directory's share of the arena. */
+const WRITE_ENDS_BYTES = BATCH_WRITES * 4;
+
+/**
+ * How much of the logger's arena a directory takes: its write ends, its
+ * batch and its output buffer (a multiple of 4, so that the next directory's
+ * write ends are aligned). In the arena, a logger that writes little holds
+ * little: only the pages written are taken.
+ */
+export const directoryBytes = (bufferLength: number): number => WRITE_ENDS_BYTES + BATCH_BYTES + Math.ceil(bufferLength / 4) * 4;
 
 /** What a directory needs from the logger that owns it. */
 export interface DirectoryContext {
   readonly options: Options;
-  /** The logger's bytes: its input, its stamp, and each directory's batch (BATCH_BYTES from `batchAt`). */
+  /** The logger's bytes: its input, its stamp, and each directory's share (directoryBytes from the `at` it is given, a multiple of 4). */
   readonly arena: Uint8Array;
   readonly gate: Gate;
   /** processor.ts and the reaper of processors, loaded when the first processor is to run. */
@@ -82,14 +92,14 @@ export class LogDirectory {
   private size = 0;
   private current = -1;
   private lockFd = -1;
-  /** svlogd's output buffer (-b bytes). */
+  /** svlogd's output buffer (-b bytes), in the arena after the batch. */
   private readonly buffer: Uint8Array;
   private buffered = 0;
   /** The batch: svlogd's writes not yet made, one after the other in arena[batchAt...], and where each ends. */
   private readonly arena: Uint8Array;
   private readonly batchAt: number;
   private batched = 0;
-  private readonly writeEnds = new Int32Array(BATCH_WRITES);
+  private readonly writeEnds: Int32Array;
   private writes = 0;
   /** The last line's verdicts: `+`/`-` for the log, `e`/`E` for stderr (svlogd keeps the latter across a reload). */
   match = 0x2b;
@@ -103,14 +113,18 @@ export class LogDirectory {
   /** svlogd learns a directory's name only once its lock is taken: until then its messages name none. */
   private named = false;
 
-  constructor(name: string, path: string, context: DirectoryContext, batchAt: number) {
+  /** `at`: where the directory's share of the arena starts (see directoryBytes). */
+  constructor(name: string, path: string, context: DirectoryContext, at: number) {
     this.name = name;
     this.path = path;
     this.context = context;
-    this.arena = context.arena;
-    this.batchAt = batchAt;
+    const arena = context.arena;
+    this.arena = arena;
+    this.writeEnds = new Int32Array(arena.buffer, arena.byteOffset + at, BATCH_WRITES);
+    this.batchAt = at + WRITE_ENDS_BYTES;
+    const bufferAt = this.batchAt + BATCH_BYTES;
+    this.buffer = arena.subarray(bufferAt, bufferAt + context.options.bufferLength);
     this.gate = context.gate;
-    this.buffer = new Uint8Array(context.options.bufferLength);
   }
 
   /**

@@ -1,6 +1,7 @@
 // The svlogd engine: what runit's svlogd does with its standard input, as an
-// object its program feeds (src/programs/svlogd.ts gives it stdin, the
-// signals and the exit).
+// object its program feeds: standalone.ts gives it stdin, the signals and
+// the exit; for a handed-over svlogd, its supervisor gives it the log pipe
+// and the stub's signals (src/supervise/handed-over-run.ts).
 //
 //   const options = parseSvlogdArguments(argv, argv0);   // Options | SvlogdUsageError
 //   const logger = new Logger(options, cwd, host);
@@ -32,9 +33,11 @@
 // where a size rotation falls.
 //
 // The per-line path allocates nothing: the chunk being consumed, the line
-// buffer, the stamp and each directory's batch of writes are parts of one
-// array (the arena), lines are found with indexOf and moved with copyWithin,
-// and one stamp serves every line that starts in the same chunk (one read).
+// buffer, the stamp and each directory's batch of writes (and output buffer)
+// are parts of one array (the arena, whose pages are taken only once
+// written: an idle logger holds almost nothing), lines are found with
+// indexOf and moved with copyWithin, and one stamp serves every line that
+// starts in the same chunk (one read).
 // A reader may read straight into readBuffer() and write() that view.
 import type { Children } from '../children.ts';
 import { sendUdp } from '../system/sockets.ts';
@@ -43,7 +46,7 @@ import { resolve } from '../system/path.ts';
 import { concatBytes, latin1, untouchedBytes, utf8 } from '../system/text.ts';
 import { EXIT_FATAL, type Options } from './arguments.ts';
 import { Gate } from './gate.ts';
-import { BATCH_BYTES, LogDirectory, type DirectoryContext, type ProcessorSupport } from './log-directory.ts';
+import { directoryBytes, LogDirectory, type DirectoryContext, type ProcessorSupport } from './log-directory.ts';
 import { patternMatches } from './pattern.ts';
 import { lineStamp, now } from './timestamp.ts';
 
@@ -88,7 +91,7 @@ export class Logger {
   private readonly host: LoggerHost;
   private readonly gate = new Gate();
   private readonly directories: LogDirectory[];
-  /** Input (at 0), line buffer (at LINE_AT), stamp (at stampAt), then each directory's batch. */
+  /** Input (at 0), line buffer (at LINE_AT), stamp (at stampAt), then each directory's share (see directoryBytes). */
   private readonly arena: Uint8Array;
   /** arena[0..inputEnd) is the chunk being consumed, up to inputAt; what is past it here. */
   private readonly input: Uint8Array;
@@ -136,9 +139,11 @@ export class Logger {
     this.host = host;
     this.done = new Promise((resolveDone) => (this.resolveDone = resolveDone));
     this.stampAt = LINE_AT + options.lineMax + 1;
-    const batchesAt = this.stampAt + STAMP_BYTES;
+    // A multiple of 4: each directory's share starts with 32-bit numbers.
+    const directoriesAt = Math.ceil((this.stampAt + STAMP_BYTES) / 4) * 4;
+    const perDirectory = directoryBytes(options.bufferLength);
     // Mostly unused by a quiet logger: only the pages written are held.
-    this.arena = untouchedBytes(batchesAt + BATCH_BYTES * options.directories.length);
+    this.arena = untouchedBytes(directoriesAt + perDirectory * options.directories.length);
     this.input = this.arena.subarray(0, READ_BYTES);
     this.line = this.arena.subarray(LINE_AT, LINE_AT + options.lineMax + 1);
     const context: DirectoryContext = {
@@ -156,7 +161,7 @@ export class Logger {
         else this.info('sigchild received.');
       },
     };
-    this.directories = options.directories.map((name, index) => new LogDirectory(name, resolve(cwd, name), context, batchesAt + BATCH_BYTES * index));
+    this.directories = options.directories.map((name, index) => new LogDirectory(name, resolve(cwd, name), context, directoriesAt + perDirectory * index));
     this.gate.onOpen = () => {
       this.run();
       this.scheduleDeadline();
