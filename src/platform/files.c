@@ -32,7 +32,7 @@ static JSValue js_open(JSContext *ctx, JSValueConst this, int argc, JSValueConst
   PATH_ARGUMENT(0, path);
   int fd = open(path, flags | O_CLOEXEC, (mode_t)mode);
   int err = errno;
-  free(path);
+  js_free(ctx, path);
   errno = err;
   return int_or_errno(ctx, fd);
 }
@@ -85,7 +85,7 @@ static JSValue js_stat(JSContext *ctx, JSValueConst this, int argc, JSValueConst
   struct stat s;
   int rc = follow ? stat(path, &s) : lstat(path, &s);
   int err = errno;
-  free(path);
+  js_free(ctx, path);
   errno = err;
   return rc < 0 ? errno_value(ctx) : stat_object(ctx, &s);
 }
@@ -103,7 +103,7 @@ static JSValue js_readdir(JSContext *ctx, JSValueConst this, int argc, JSValueCo
   PATH_ARGUMENT(0, path);
   DIR *directory = opendir(path);
   int err = errno;
-  free(path);
+  js_free(ctx, path);
   if (directory == NULL) {
     errno = err;
     return errno_value(ctx);
@@ -143,7 +143,7 @@ static JSValue js_path_int(JSContext *ctx, JSValueConst this, int argc, JSValueC
     default: rc = mkfifo(path, (mode_t)number); break;
   }
   int err = errno;
-  free(path);
+  js_free(ctx, path);
   errno = err;
   return done_or_errno(ctx, rc);
 }
@@ -160,7 +160,7 @@ static JSValue js_path_only(JSContext *ctx, JSValueConst this, int argc, JSValue
     default: rc = chroot(path); break;
   }
   int err = errno;
-  free(path);
+  js_free(ctx, path);
   errno = err;
   return done_or_errno(ctx, rc);
 }
@@ -171,13 +171,13 @@ static JSValue js_two_paths(JSContext *ctx, JSValueConst this, int argc, JSValue
   PATH_ARGUMENT(0, first);
   char *second = get_path(ctx, argv[1]);
   if (second == NULL) {
-    free(first);
+    js_free(ctx, first);
     return JS_EXCEPTION;
   }
   int rc = which == 0 ? rename(first, second) : which == 1 ? symlink(first, second) : link(first, second);
   int err = errno;
-  free(first);
-  free(second);
+  js_free(ctx, first);
+  js_free(ctx, second);
   errno = err;
   return done_or_errno(ctx, rc);
 }
@@ -190,7 +190,7 @@ static JSValue js_chown(JSContext *ctx, JSValueConst this, int argc, JSValueCons
   PATH_ARGUMENT(0, path);
   int rc = follow ? chown(path, (uid_t)uid, (gid_t)gid) : lchown(path, (uid_t)uid, (gid_t)gid);
   int err = errno;
-  free(path);
+  js_free(ctx, path);
   errno = err;
   return done_or_errno(ctx, rc);
 }
@@ -207,7 +207,7 @@ static JSValue js_resolve(JSContext *ctx, JSValueConst this, int argc, JSValueCo
     length = realpath(path, buffer) == NULL ? -1 : (ssize_t)strlen(buffer);
   }
   int err = errno;
-  free(path);
+  js_free(ctx, path);
   errno = err;
   return length < 0 ? errno_value(ctx) : new_string_lossy(ctx, buffer, (size_t)length);
 }
@@ -311,7 +311,7 @@ static JSValue js_inotify_watch(JSContext *ctx, JSValueConst this, int argc, JSV
   PATH_ARGUMENT(1, path);
   int wd = inotify_add_watch(fd, path, (uint32_t)mask);
   int err = errno;
-  free(path);
+  js_free(ctx, path);
   errno = err;
   return int_or_errno(ctx, wd);
 }

@@ -10,7 +10,7 @@
  * follows use, not the peak of boot. Larger blocks are musl's.
  *
  * The region is reserved PROT_NONE (no commit charge, under any overcommit
- * policy) and made usable a slab at a time; when it is full, small blocks
+ * policy) and made usable sixteen slabs at a time; when it is full, small blocks
  * come from musl too. Nothing here is shared between threads: we have one.
  */
 #define _GNU_SOURCE
@@ -24,6 +24,8 @@
 
 #define SLAB_BYTES 16384
 #define REGION_BYTES ((size_t)64 << 20)
+/* The region is made usable this much at a time: one mprotect for sixteen slabs. */
+#define COMMIT_BYTES (16 * SLAB_BYTES)
 #define LARGEST_SMALL 1024
 
 struct slab {
@@ -54,6 +56,7 @@ static unsigned class_of(size_t size) {
 
 static char *region;
 static char *region_top;
+static char *region_committed;
 static char *region_end;
 /* Slabs with a free block, per class; the first is used first. */
 static struct slab *partial[CLASSES];
@@ -69,7 +72,7 @@ static bool reserve_region(void) {
   char *reserved = mmap(NULL, REGION_BYTES + SLAB_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (reserved == MAP_FAILED) return false;
   region = (char *)(((uintptr_t)reserved + SLAB_BYTES - 1) & ~(uintptr_t)(SLAB_BYTES - 1));
-  region_top = region;
+  region_top = region_committed = region;
   region_end = region + REGION_BYTES;
   return true;
 }
@@ -95,7 +98,10 @@ static struct slab *new_slab(unsigned class) {
   } else {
     if (region == NULL && !reserve_region()) return NULL;
     if (region_top == region_end) return NULL;
-    if (mprotect(region_top, SLAB_BYTES, PROT_READ | PROT_WRITE) != 0) return NULL;
+    if (region_top == region_committed) {
+      if (mprotect(region_committed, COMMIT_BYTES, PROT_READ | PROT_WRITE) != 0) return NULL;
+      region_committed += COMMIT_BYTES;
+    }
     slab = (struct slab *)region_top;
     region_top += SLAB_BYTES;
   }

@@ -49,11 +49,15 @@ bool get_int(JSContext *ctx, JSValueConst value, int32_t *out);
 bool get_uint64(JSContext *ctx, JSValueConst value, uint64_t *out);
 /* A string argument as UTF-8; free it with JS_FreeCString. NULL (TypeError thrown) when not a string. */
 const char *get_string(JSContext *ctx, JSValueConst value);
-/* A path: a string (as UTF-8) or a Uint8Array of raw bytes, as a malloc'd C string (free it). NULL: TypeError thrown. */
+/*
+ * A path: a string (as UTF-8) or a Uint8Array of raw bytes, as a C string
+ * (js_free it: the engine's allocator, whose slabs serve such short-lived
+ * blocks without the mmap and munmap musl's malloc made for each). NULL: TypeError thrown.
+ */
 char *get_path(JSContext *ctx, JSValueConst value);
-/* An array of strings as a NULL-terminated vector of malloc'd copies (free_vector); NULL on a bad element. */
+/* An array of strings as a NULL-terminated vector of copies (free_vector); NULL on a bad element. */
 char **get_string_vector(JSContext *ctx, JSValueConst array);
-void free_vector(char **vector);
+void free_vector(JSContext *ctx, char **vector);
 /* An array of integers into `out` (at most `max`); the count, or -1 (TypeError thrown). */
 int get_int_array(JSContext *ctx, JSValueConst array, int32_t *out, int max);
 /* The bytes a Uint8Array views. NULL (TypeError thrown) when it is not one. */

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -34,8 +33,13 @@
 
 /* The most fds a child is given at fixed numbers (0, 1, 2 and a few more). */
 #define MAX_FDS 16
-/* The child's stack: it runs until its execve, on its own stack, while the parent waits. */
+/*
+ * The child's stack: it runs until its execve, on its own stack, while the
+ * parent waits. One for every spawn (the parent is blocked while a child uses
+ * it, and we have one thread); the pages it touches stay, not an mmap each time.
+ */
 #define CHILD_STACK_BYTES (64 * 1024)
+static char child_stack[CHILD_STACK_BYTES] __attribute__((aligned(16)));
 
 /* Where a child's process group is: ours, a new group, or a new session (as runsvdir -P does). */
 enum { GROUP_INHERIT = 0, GROUP_NEW = 1, GROUP_NEW_SESSION = 2 };
@@ -126,7 +130,6 @@ static JSValue js_spawn(JSContext *ctx, JSValueConst this, int argc, JSValueCons
   char **child_argv = get_string_vector(ctx, argv[1]);
   char **child_envp = child_argv == NULL ? NULL : get_string_vector(ctx, argv[2]);
   JSValue result = JS_EXCEPTION;
-  void *stack = MAP_FAILED;
   int report[2] = {-1, -1};
   if (child_argv == NULL || child_envp == NULL || (!JS_IsNull(argv[3]) && cwd == NULL)) goto out;
 
@@ -135,16 +138,11 @@ static JSValue js_spawn(JSContext *ctx, JSValueConst this, int argc, JSValueCons
     goto out;
   }
   struct spawn_request request = {file, child_argv, child_envp, cwd, fds, fd_count, group_mode, tty_fd, report[1]};
-  stack = mmap(NULL, CHILD_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED) {
-    result = errno_value(ctx);
-    goto out;
-  }
   sigset_t all, previous;
   memset(&all, 0xff, sizeof all);
   mask_signals(SIG_SETMASK, &all, &previous);
   /* Returns once the child has exec'd or exited: CLONE_VFORK holds us until then. */
-  pid_t pid = clone(child_exec, (char *)stack + CHILD_STACK_BYTES, CLONE_VM | CLONE_VFORK | SIGCHLD, &request);
+  pid_t pid = clone(child_exec, child_stack + CHILD_STACK_BYTES, CLONE_VM | CLONE_VFORK | SIGCHLD, &request);
   int clone_errno = errno;
   mask_signals(SIG_SETMASK, &previous, NULL);
   close(report[1]);
@@ -172,11 +170,10 @@ out:
   for (int i = 0; i < 2; i++) {
     if (report[i] >= 0) close(report[i]);
   }
-  if (stack != MAP_FAILED) munmap(stack, CHILD_STACK_BYTES);
   JS_FreeCString(ctx, file);
   if (cwd != NULL) JS_FreeCString(ctx, cwd);
-  free_vector(child_argv);
-  free_vector(child_envp);
+  free_vector(ctx, child_argv);
+  free_vector(ctx, child_envp);
   return result;
 }
 
@@ -297,16 +294,16 @@ static JSValue js_int_call(JSContext *ctx, JSValueConst this, int argc, JSValueC
 static JSValue js_setgroups(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv) {
   (void)this, (void)argc;
   enum { MOST_GROUPS = 65536 }; /* Linux's NGROUPS_MAX */
-  int32_t *groups = malloc(MOST_GROUPS * sizeof *groups);
+  int32_t *groups = js_malloc(ctx, MOST_GROUPS * sizeof *groups);
   if (groups == NULL) return JS_ThrowOutOfMemory(ctx);
   int count = get_int_array(ctx, argv[0], groups, MOST_GROUPS);
   if (count < 0) {
-    free(groups);
+    js_free(ctx, groups);
     return JS_EXCEPTION;
   }
   int rc = setgroups((size_t)count, (const gid_t *)groups);
   int err = errno;
-  free(groups);
+  js_free(ctx, groups);
   errno = err;
   return done_or_errno(ctx, rc);
 }
@@ -420,7 +417,7 @@ static JSValue js_exec(JSContext *ctx, JSValueConst this, int argc, JSValueConst
   char **env = args == NULL ? NULL : get_string_vector(ctx, argv[2]);
   if (env == NULL) {
     JS_FreeCString(ctx, file);
-    free_vector(args);
+    free_vector(ctx, args);
     return JS_EXCEPTION;
   }
   bool ignored[_NSIG] = {false};
@@ -446,8 +443,8 @@ static JSValue js_exec(JSContext *ctx, JSValueConst this, int argc, JSValueConst
     if (ignored[sig]) sigaction(sig, &ignore, NULL);
   }
   JS_FreeCString(ctx, file);
-  free_vector(args);
-  free_vector(env);
+  free_vector(ctx, args);
+  free_vector(ctx, env);
   return JS_NewInt32(ctx, -err);
 }
 

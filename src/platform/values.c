@@ -43,7 +43,7 @@ char *get_path(JSContext *ctx, JSValueConst value) {
   if (JS_IsString(value)) {
     const char *text = JS_ToCString(ctx, value);
     if (text == NULL) return NULL;
-    char *copy = strdup(text);
+    char *copy = js_strdup(ctx, text);
     JS_FreeCString(ctx, text);
     if (copy == NULL) JS_ThrowOutOfMemory(ctx);
     return copy;
@@ -55,7 +55,7 @@ char *get_path(JSContext *ctx, JSValueConst value) {
     JS_ThrowTypeError(ctx, "a path cannot hold a NUL byte");
     return NULL;
   }
-  char *copy = malloc(length + 1);
+  char *copy = js_malloc(ctx, length + 1);
   if (copy == NULL) {
     JS_ThrowOutOfMemory(ctx);
     return NULL;
@@ -65,10 +65,10 @@ char *get_path(JSContext *ctx, JSValueConst value) {
   return copy;
 }
 
-void free_vector(char **vector) {
+void free_vector(JSContext *ctx, char **vector) {
   if (vector == NULL) return;
-  for (char **p = vector; *p != NULL; p++) free(*p);
-  free(vector);
+  for (char **p = vector; *p != NULL; p++) js_free(ctx, *p);
+  js_free(ctx, vector);
 }
 
 static bool array_length(JSContext *ctx, JSValueConst array, uint32_t *length) {
@@ -85,7 +85,7 @@ static bool array_length(JSContext *ctx, JSValueConst array, uint32_t *length) {
 char **get_string_vector(JSContext *ctx, JSValueConst array) {
   uint32_t count;
   if (!array_length(ctx, array, &count)) return NULL;
-  char **vector = calloc(count + 1, sizeof *vector);
+  char **vector = js_mallocz(ctx, (count + 1) * sizeof *vector);
   if (vector == NULL) {
     JS_ThrowOutOfMemory(ctx);
     return NULL;
@@ -97,14 +97,14 @@ char **get_string_vector(JSContext *ctx, JSValueConst array) {
     JS_FreeValue(ctx, element);
     if (text == NULL) {
       JS_ThrowTypeError(ctx, "expected an array of strings");
-      free_vector(vector);
+      free_vector(ctx, vector);
       return NULL;
     }
-    vector[i] = strdup(text);
+    vector[i] = js_strdup(ctx, text);
     JS_FreeCString(ctx, text);
     if (vector[i] == NULL) {
       JS_ThrowOutOfMemory(ctx);
-      free_vector(vector);
+      free_vector(ctx, vector);
       return NULL;
     }
   }
@@ -217,7 +217,7 @@ JSValue new_string_lossy(JSContext *ctx, const char *data, size_t length) {
   size_t valid = utf8_valid_prefix(p, length);
   if (valid == length) return JS_NewStringLen(ctx, data, length);
   /* At most three bytes (U+FFFD) for each byte replaced. */
-  uint8_t *clean = malloc(length * 3 + 1);
+  uint8_t *clean = js_malloc(ctx, length * 3 + 1);
   if (clean == NULL) return JS_ThrowOutOfMemory(ctx);
   memcpy(clean, p, valid);
   size_t out = valid, i = valid, bad;
@@ -235,7 +235,7 @@ JSValue new_string_lossy(JSContext *ctx, const char *data, size_t length) {
     }
   }
   JSValue text = JS_NewStringLen(ctx, (const char *)clean, out);
-  free(clean);
+  js_free(ctx, clean);
   return text;
 }
 
@@ -250,7 +250,7 @@ static char *string_utf8(JSContext *ctx, JSValueConst value, size_t *length) {
   }
   const char *raw = JS_ToCStringLen2(ctx, length, value, 0);
   if (raw == NULL) return NULL;
-  char *copy = malloc(*length + 1);
+  char *copy = js_malloc(ctx, *length + 1);
   if (copy == NULL) {
     JS_FreeCString(ctx, raw);
     JS_ThrowOutOfMemory(ctx);
@@ -277,7 +277,7 @@ static JSValue js_encode_utf8(JSContext *ctx, JSValueConst this, int argc, JSVal
   char *bytes = string_utf8(ctx, argv[0], &length);
   if (bytes == NULL) return JS_EXCEPTION;
   JSValue result = new_bytes(ctx, bytes, length);
-  free(bytes);
+  js_free(ctx, bytes);
   return result;
 }
 
@@ -308,7 +308,7 @@ static JSValue js_decode_latin1(JSContext *ctx, JSValueConst this, int argc, JSV
   size_t length;
   const uint8_t *bytes = get_bytes(ctx, argv[0], &length);
   if (bytes == NULL) return JS_EXCEPTION;
-  uint8_t *utf8 = malloc(length * 2 + 1);
+  uint8_t *utf8 = js_malloc(ctx, length * 2 + 1);
   if (utf8 == NULL) return JS_ThrowOutOfMemory(ctx);
   size_t out = 0;
   for (size_t i = 0; i < length; i++) {
@@ -321,7 +321,7 @@ static JSValue js_decode_latin1(JSContext *ctx, JSValueConst this, int argc, JSV
     }
   }
   JSValue text = JS_NewStringLen(ctx, (const char *)utf8, out);
-  free(utf8);
+  js_free(ctx, utf8);
   return text;
 }
 
@@ -332,7 +332,7 @@ static JSValue js_encode_latin1(JSContext *ctx, JSValueConst this, int argc, JSV
   if (!JS_IsString(argv[0])) return JS_ThrowTypeError(ctx, "expected a string");
   const uint8_t *p = (const uint8_t *)JS_ToCStringLen2(ctx, &length, argv[0], 0);
   if (p == NULL) return JS_EXCEPTION;
-  uint8_t *out = malloc(length + 1);
+  uint8_t *out = js_malloc(ctx, length + 1);
   if (out == NULL) {
     JS_FreeCString(ctx, (const char *)p);
     return JS_ThrowOutOfMemory(ctx);
@@ -356,7 +356,7 @@ static JSValue js_encode_latin1(JSContext *ctx, JSValueConst this, int argc, JSV
   }
   JS_FreeCString(ctx, (const char *)p);
   JSValue result = new_bytes(ctx, out, n);
-  free(out);
+  js_free(ctx, out);
   return result;
 }
 
