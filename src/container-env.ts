@@ -58,12 +58,56 @@ export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'"'"'`)}'`;
 }
 
-/** /etc/container_environment.sh: one `export` line per variable, in order. */
-export function renderShellDump(env: Iterable<readonly [string, string]>): string {
-  let text = '';
-  for (const [name, value] of env) {
+/** A variable left out of the .sh dump because its shell name is another variable's. */
+export interface ShellNameClash {
+  name: string;
+  shellName: string;
+  /** The variable that keeps the shell name. */
+  keptBy: string;
+}
+
+/**
+ * Which variable each shell name of the .sh dump belongs to. A real name (one
+ * bash takes as it is) keeps it against every renamed one; among renamed names
+ * alone, the one first in byte order does. Not the last line written: that
+ * would let `é1` replace a real `_1`, and make the winner depend on the order.
+ */
+function shellNameOwners(env: Iterable<readonly [string, string]>): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const [name] of env) {
     if (PER_USER_NAMES.has(name) || name === '') continue;
-    text += `export ${shellName(name)}=${shellQuote(value)}\n`;
+    const shell = shellName(name);
+    const owner = owners.get(shell);
+    const real = (candidate: string): boolean => candidate === shell;
+    if (owner === undefined || (real(name) && !real(owner)) || (real(name) === real(owner) && compareNames(name, owner) < 0)) {
+      owners.set(shell, name);
+    }
+  }
+  return owners;
+}
+
+/** The variables the .sh dump leaves out, in the environment's order. */
+export function shellNameClashes(env: Iterable<readonly [string, string]>): ShellNameClash[] {
+  const entries = [...env];
+  const owners = shellNameOwners(entries);
+  const clashes: ShellNameClash[] = [];
+  for (const [name] of entries) {
+    if (PER_USER_NAMES.has(name) || name === '') continue;
+    const keptBy = owners.get(shellName(name))!;
+    if (keptBy !== name) clashes.push({ name, shellName: shellName(name), keptBy });
+  }
+  return clashes;
+}
+
+/** /etc/container_environment.sh: one `export` line per variable, in order, each shell name once. */
+export function renderShellDump(env: Iterable<readonly [string, string]>): string {
+  const entries = [...env];
+  const owners = shellNameOwners(entries);
+  let text = '';
+  for (const [name, value] of entries) {
+    if (PER_USER_NAMES.has(name) || name === '') continue;
+    const shell = shellName(name);
+    if (owners.get(shell) === name) text += `export ${shell}=${shellQuote(value)}\n`;
   }
   return text;
 }

@@ -4,6 +4,7 @@
 import { writeFileAtomic, WriteError, type WriteOptions } from './atomic-file.ts';
 import {
   compareNames, decodeValue, invalidNameReason, isStorableName, PER_USER_NAMES, renderJsonDump, renderShellDump,
+  shellNameClashes,
 } from './container-env.ts';
 import * as log from './log.ts';
 import { SystemError } from './system/errors.ts';
@@ -188,10 +189,20 @@ export class EnvStore {
   /** Each dump is left as it is when it holds the text already: after a startup script that changed nothing, say. */
   writeDumps(env: ReadonlyMap<string, string>): void {
     if (!this.active) return;
+    if (this.writable) {
+      for (const clash of shellNameClashes(env)) {
+        this.warnOnce(`Warning: leaving ${this.describe(clash.name)} out of ${this.paths.shellDump}: bash would read it as ${clash.shellName}, which is ${this.describe(clash.keptBy)}.`);
+      }
+    }
     for (const [path, content] of [[this.paths.shellDump, renderShellDump(env)], [this.paths.jsonDump, renderJsonDump(env)]] as const) {
       const problem = this.write(path, content, { unlessSame: true });
       if (problem !== null && problem !== 'not-writable') this.warnOnce(`Warning: ${problem.message}; continuing without it.`);
     }
+  }
+
+  /** A variable as the user knows it: its file, or its name when it cannot be a file (Docker passed it). */
+  private describe(name: string): string {
+    return isStorableName(name) ? join(this.paths.directory, name) : `the variable ${JSON.stringify(name)}`;
   }
 
   private read(directory: string): Array<[string, string]> {

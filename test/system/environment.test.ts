@@ -167,3 +167,30 @@ test('a read-only /etc while dumping: one warning per file, boot goes on, no hal
     cleanUp(r);
   }
 });
+
+// Found by random inputs (issue 19): `é1` took the place of a real `_1` in the .sh dump, and `A-B` lost to `A_B` only by sort order.
+test('regression: a real name keeps its .sh name; the renamed one is left out of .sh with one line naming both files, and kept everywhere else', async () => {
+  const r = await runInit({
+    args: ['--', 'sh', '-c', 'env -i bash -c \'. /etc/container_environment.sh && echo "_1=$_1 A_B=$A_B"\'; tr "\\0" "\\n" < /proc/$$/environ | grep -e ^é1= -e ^A-B='],
+    env: { 'A-B': 'renamed2' },
+    files: {
+      '/etc/container_environment/_1': 'real',
+      '/etc/container_environment/é1': 'renamed',
+      '/etc/container_environment/A_B': 'real2',
+    },
+  });
+  try {
+    assert.equal(r.stdout, '_1=real A_B=real2\nA-B=renamed2\né1=renamed', 'the main command gets both renamed variables');
+    const clashes = r.stderr.split('\n').filter((line) => line.includes('out of /etc/container_environment.sh'));
+    assert.deepEqual(clashes, [
+      '*** Warning: leaving /etc/container_environment/A-B out of /etc/container_environment.sh: bash would read it as A_B, which is /etc/container_environment/A_B.',
+      '*** Warning: leaving /etc/container_environment/é1 out of /etc/container_environment.sh: bash would read it as _1, which is /etc/container_environment/_1.',
+    ]);
+    assert.equal(r.exitCode, 0);
+    const json = JSON.parse(r.etcFile('/etc/container_environment.json')!.toString()) as Record<string, string>;
+    assert.deepEqual([json['é1'], json['A-B'], json._1, json.A_B], ['renamed', 'renamed2', 'real', 'real2']);
+    assert.equal(r.etcFile('/etc/container_environment/A-B')?.toString(), 'renamed2');
+  } finally {
+    cleanUp(r);
+  }
+});

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
   compareNames, decodeValue, invalidNameReason, isStorableName, PER_USER_NAMES, renderJsonDump, renderShellDump,
-  shellName, shellQuote, TEMP_PREFIX,
+  shellName, shellNameClashes, shellQuote, TEMP_PREFIX,
 } from '../../src/container-env.ts';
 
 // stdin is /dev/null in every shell run: libuv's pipes are sockets, and bash
@@ -230,6 +230,32 @@ describe('renderShellDump', () => {
 
   test('accepts a Map', () => {
     assert.equal(renderShellDump(new Map([['A', '1'], ['B', '2']])), 'export A=1\nexport B=2\n');
+  });
+
+  // Found by random inputs (issue 19): the line written last won, so a renamed name could replace a real one.
+  test('regression: a real name keeps its shell name against a renamed one, in either order', () => {
+    assert.equal(renderShellDump([['_1', 'real'], ['é1', 'renamed']]), 'export _1=real\n');
+    assert.equal(renderShellDump([['é1', 'renamed'], ['_1', 'real']]), 'export _1=real\n');
+    assert.equal(renderShellDump([['A-B', 'renamed2'], ['A_B', 'real2']]), 'export A_B=real2\n');
+    assert.equal(renderShellDump([['A_B', 'real2'], ['A-B', 'renamed2']]), 'export A_B=real2\n');
+  });
+
+  test('among renamed names alone, the first in byte order keeps the shell name', () => {
+    assert.equal(renderShellDump([['A.B', '2'], ['A-B', '1'], ['OTHER', 'x']]), 'export A_B=1\nexport OTHER=x\n');
+  });
+});
+
+describe('shellNameClashes', () => {
+  test('names each variable left out and the one that keeps its shell name, in the environment\'s order', () => {
+    assert.deepEqual(shellNameClashes([['é1', 'a'], ['A.B', 'b'], ['_1', 'c'], ['A-B', 'd'], ['1', 'e'], ['FINE', 'f']]), [
+      { name: 'é1', shellName: '_1', keptBy: '_1' },
+      { name: 'A.B', shellName: 'A_B', keptBy: 'A-B' },
+      { name: '1', shellName: '_1', keptBy: '_1' },
+    ]);
+  });
+
+  test('none when every shell name is used once; the per-user names are not in the dump to clash', () => {
+    assert.deepEqual(shellNameClashes([['A', '1'], ['a', '2'], ['HOME', '/root'], ['weird-name.x', 'w']]), []);
   });
 });
 
