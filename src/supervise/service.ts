@@ -780,10 +780,17 @@ export class Service {
   private writeStatusSoon(): void {
     if (this.statusPending) return;
     this.statusPending = true;
-    queueMicrotask(() => {
-      this.statusPending = false;
-      if (!this.closed) this.writeStatus(true);
-    });
+    queueMicrotask(() => this.writePendingStatus());
+  }
+
+  /**
+   * The status files now, when a write is pending: runsv has written its
+   * logger's before it starts the service's ./run, which may read log/supervise/pid.
+   */
+  writePendingStatus(): void {
+    if (!this.statusPending) return;
+    this.statusPending = false;
+    if (!this.closed) this.writeStatus(true);
   }
 
   /** status, stat and (when the pid changed) pid, each replaced atomically as runsv does. */
