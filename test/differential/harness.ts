@@ -7,10 +7,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import {
-  lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync,
+  closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { BINARY } from '../system/harness.ts';
 
 export { BINARY };
@@ -72,6 +73,12 @@ export interface Case {
   calledAs?: string;
   /** Written to stdin, which is then closed (unless `during` is given: it writes and ends). */
   stdin?: string | Buffer;
+  /**
+   * Give `stdin` as a regular file instead of a pipe: each read then returns
+   * exactly what it asks for, whatever the load (a pipe's reads return what
+   * the writer has written by then). Not with `during`.
+   */
+  stdinFile?: boolean;
   env?: Record<string, string>;
   /** Fills the working directory (the program's cwd) before each run. */
   setup?: (dir: string) => void;
@@ -111,7 +118,17 @@ export async function runSide(c: Case, side: Side): Promise<Outcome> {
       executable = join(bin, c.calledAs);
     }
     c.setup?.(dir);
-    const outcome = await execute(c, side, executable, dir);
+    let stdinFd: number | undefined;
+    if (c.stdinFile) {
+      writeFileSync(join(scratch, 'stdin'), c.stdin ?? '');
+      stdinFd = openSync(join(scratch, 'stdin'), 'r');
+    }
+    let outcome: Omit<Outcome, 'files'>;
+    try {
+      outcome = await execute(c, side, executable, dir, stdinFd);
+    } finally {
+      if (stdinFd !== undefined) closeSync(stdinFd);
+    }
     await c.after?.(dir);
     const normalize = (text: string): string => (c.normalize ?? ((t) => t))(text.replaceAll(dir, '$DIR').replaceAll(scratch, '$SCRATCH'));
     return {
@@ -141,15 +158,17 @@ function sleepsInSyscall(pid: number): boolean {
   }
 }
 
-function execute(c: Case, side: Side, executable: string, dir: string): Promise<Omit<Outcome, 'files'>> {
+function execute(c: Case, side: Side, executable: string, dir: string, stdinFd?: number): Promise<Omit<Outcome, 'files'>> {
   return new Promise((resolve, reject) => {
     const args = c.args.map((arg) => arg.replaceAll('$DIR', dir));
-    const child = spawn(executable, args, { cwd: dir, env: { ...BASE_ENV, ...c.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(executable, args, { cwd: dir, env: { ...BASE_ENV, ...c.env }, stdio: [stdinFd ?? 'pipe', 'pipe', 'pipe'] });
+    // Both piped, so never null; the typings cannot tell once stdin may be a descriptor.
+    const [childStdout, childStderr] = [child.stdout, child.stderr] as [Readable, Readable];
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('latin1')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('latin1')));
-    child.stdin.on('error', () => {}); // A program that exits without reading its stdin.
+    childStdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('latin1')));
+    childStderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('latin1')));
+    child.stdin?.on('error', () => {}); // A program that exits without reading its stdin.
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${side} ${c.program} ${c.args.join(' ')}: still running after ${c.timeoutMs ?? 10_000} ms`));
@@ -164,20 +183,20 @@ function execute(c: Case, side: Side, executable: string, dir: string): Promise<
     // written by then, and do not wait for end-of-file.
     child.on('exit', () => {
       setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
+        childStdout.destroy();
+        childStderr.destroy();
       }, LINGERING_OUTPUT_MS).unref();
     });
     const running: Running = {
       dir,
       side,
       pid: child.pid ?? -1,
-      write: (text) => new Promise((done, fail) => child.stdin.write(text, (error) => (error ? fail(error) : done()))),
+      write: (text) => new Promise((done, fail) => child.stdin?.write(text, (error) => (error ? fail(error) : done()))),
       signal: async (name) => {
         await running.until(() => sleepsInSyscall(running.pid), `a program idle enough to take ${name}`);
         child.kill(name);
       },
-      end: () => child.stdin.end(),
+      end: () => child.stdin?.end(),
       stderr: () => stderr,
       until: async (check, what, timeoutMs = 5000) => {
         const deadline = Date.now() + timeoutMs;
@@ -193,7 +212,7 @@ function execute(c: Case, side: Side, executable: string, dir: string): Promise<
         reject(error);
       });
     } else {
-      child.stdin.end(c.stdin ?? '');
+      child.stdin?.end(c.stdin ?? '');
     }
   });
 }

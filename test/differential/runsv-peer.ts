@@ -52,7 +52,7 @@ export function startRunsv(work: string, service: string, program = '/usr/bin/ru
   started.set(work, [...(started.get(work) ?? []), pid]);
   const directory = join(work, service);
   for (let waited = 0; !supervised(directory) || (hasLog(directory) && !supervised(join(directory, 'log'))); waited += 10) {
-    if (waited > 5000) throw new Error(`runsv did not take over ${directory}`);
+    if (waited > 20_000) throw new Error(`runsv did not take over ${directory}`);
     sleep(10);
   }
   return pid;
@@ -71,7 +71,7 @@ export function untilStatus(work: string, service: string, pattern: RegExp): voi
   for (let waited = 0; ; waited += 20) {
     const line = spawnSync('/usr/bin/sv', ['status', service], { cwd: work, encoding: 'latin1', env: { SVDIR: work } }).stdout;
     if (pattern.test(line.trimEnd())) return;
-    if (waited > 5000) throw new Error(`${service} never matched ${pattern}: ${line}`);
+    if (waited > 20_000) throw new Error(`${service} never matched ${pattern}: ${line}`);
     sleep(20);
   }
 }
@@ -90,7 +90,7 @@ export function realSv(work: string, ...args: string[]): void {
 export function untilSteady(work: string): void {
   const directories = findSupervise(work);
   for (let waited = 0; !directories.every(isSteady); waited += 10) {
-    if (waited > 5000) throw new Error(`supervise/ under ${work} never became steady`);
+    if (waited > 20_000) throw new Error(`supervise/ under ${work} never became steady`);
     sleep(10);
   }
 }

@@ -1,7 +1,7 @@
 // Our runsvdir against Debian's on the same services directory, observed
 // through Debian's sv: usage, services found at start and added later, TERM
 // (exit 0 at once), HUP (every service stopped, exit 111), the log argument.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { assertSameAsRunit, type Case, type Running } from './harness.ts';
@@ -54,6 +54,9 @@ describe('runsvdir', () => {
 
   test('HUP: every service is stopped, exit 111', same(runsvdirCase(['svcs'], services, async (run) => {
     await whenSupervised(run, 'a', 'b', 'b/log');
+    // The line is on its way through the pipe to the logger: the HUP must not race it.
+    const logged = join(run.dir, 'svcs', 'b', 'log', 'out');
+    await run.until(() => existsSync(logged) && readFileSync(logged, 'latin1') === 'to-log\n', 'the logger to have the line', 10_000);
     await run.signal('SIGHUP');
   }, (dir) => {
     untilUnsupervised(dir);

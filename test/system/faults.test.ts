@@ -109,6 +109,11 @@ async function awaitOutput(init: RunningInit, pattern: RegExp, seconds: number):
   }
 }
 
+/** The stop used no deadline: nothing had to be forced, whatever the time it took on a busy machine. */
+function assertNoDeadlineUsed(r: RunResult): void {
+  assert.doesNotMatch(r.stderr, /did not shut down in time|Not all processes have exited in time/, tail(r.all));
+}
+
 async function untilTrue(what: string, seconds: number, condition: () => boolean): Promise<void> {
   const deadline = performance.now() + seconds * 1000;
   while (!condition()) {
@@ -239,7 +244,7 @@ die "fork: $!\n" unless defined $pid;
 if ($pid == 0) { exec 'perl', '/etc/faults/storm.pl', 10000; POSIX::_exit(127) }
 waitpid $pid, 0;
 print "storm parent exited\n";
-until_true(60, sub { (processes('orphan'))[0] == 0 });
+until_true(300, sub { (processes('orphan'))[0] == 0 });
 printf "orphans left %d\n", (processes('orphan'))[0];
 ${AFTERMATH}
 wait_for_term('storm over');
@@ -266,14 +271,15 @@ test('10,000 orphans while services crash-loop: every one reaped, the services s
   const r = await runAndClean({
     args: ['--quiet', '--', 'perl', '/etc/faults/storm-main.pl'],
     env: BUSY_ENV,
-    timeoutMs: 120_000,
+    // Bounds for a machine busy with other work: 10,000 forks then compete with it.
+    timeoutMs: 600_000,
     files: { ...PERL_FILES, ...BUSY_SERVICES, '/etc/faults/storm-main.pl': STORM_MAIN },
     during: async (init) => {
-      await awaitOutput(init, /^storm parent exited$/m, 60);
+      await awaitOutput(init, /^storm parent exited$/m, 300);
       stormExited = performance.now();
-      await awaitOutput(init, /^orphans left \d+$/m, 70);
+      await awaitOutput(init, /^orphans left \d+$/m, 300);
       orphansGone = performance.now();
-      await awaitOutput(init, /^storm over$/m, 30);
+      await awaitOutput(init, /^storm over$/m, 120);
       signalled = performance.now();
       await init.signal('SIGTERM');
     },
@@ -286,7 +292,7 @@ test('10,000 orphans while services crash-loop: every one reaped, the services s
   assertStillSupervised(r.stdout, true);
   assert.match(r.stdout, /^main got TERM$/m);
   assert.equal(r.exitCode, 2, tail(r.all));
-  assert.ok(stopMs < 5000, `stopped ${stopMs.toFixed(0)} ms after SIGTERM`);
+  assertNoDeadlineUsed(r);
   assertNoCrash(r);
 });
 
@@ -364,7 +370,7 @@ if (@bomb) {
 until_true(30, sub { size_of('/etc/faults/bomb-deadline') > 0 }) or die "no bomb\n";
 my $deadline = slurp('/etc/faults/bomb-deadline');
 nap(0.2) while time <= $deadline;
-until_true(30, sub { (processes('bomb'))[0] == 0 });
+until_true(300, sub { (processes('bomb'))[0] == 0 });
 printf "bomb left %d\n", (processes('bomb'))[0];
 until_true(20, sub { size_of('/etc/service/crash/count') >= 3 && size_of('/etc/service/steady/supervise/pid') > 0 })
   or die "the services did not start\n";
@@ -388,10 +394,10 @@ async function forkBomb(t: TestContext, options: { args: string[]; files: Record
       args: ['--quiet', ...options.args],
       env: BUSY_ENV,
       cgroup: cgroup.path,
-      timeoutMs: 120_000,
+      timeoutMs: 600_000,
       files: { ...PERL_FILES, ...BUSY_SERVICES, '/etc/faults/bomb-main.pl': BOMB_MAIN, ...options.files },
       during: async (init) => {
-        await awaitOutput(init, /^bomb over$/m, 90);
+        await awaitOutput(init, /^bomb over$/m, 300);
         signalled = performance.now();
         await init.signal('SIGTERM');
       },
@@ -405,7 +411,7 @@ async function forkBomb(t: TestContext, options: { args: string[]; files: Record
     assertStillSupervised(r.stdout, options.args.length > 0);
     assert.match(r.stdout, /^main got TERM$/m);
     assert.equal(r.exitCode, 2, tail(r.all));
-    assert.ok(stopMs < 5000, `stopped ${stopMs.toFixed(0)} ms after SIGTERM`);
+    assertNoDeadlineUsed(r);
     assertNoCrash(r);
   } finally {
     await cgroup.remove();
@@ -638,31 +644,30 @@ test('SIGTERM while 100 services start: each one that ran got TERM, all stop at 
 });
 
 test('SIGTERM while waiting for services to be ready: the command never runs, exit 2, at once', async () => {
-  let signalled = 0;
+  // "At once": long before the wait's 600 s, which would outlast the harness's bound.
   const r = await runAndClean({
     args: ['--', 'echo', 'never'],
-    env: { SERVICES_READY_TIMEOUT: '30' },
+    env: { SERVICES_READY_TIMEOUT: '600' },
     files: { '/etc/service/web/run': script('exec sleep 1000'), '/etc/service/web/check': script('exit 1') },
     during: async (init) => {
-      await awaitOutput(init, /^\*\*\* Waiting up to 30 s for the services to be ready\.\.\.$/m, 20);
+      await awaitOutput(init, /^\*\*\* Waiting up to 600 s for the services to be ready\.\.\.$/m, 20);
       await pause(300);
-      signalled = performance.now();
       await init.signal('SIGTERM');
     },
   });
-  const stopMs = performance.now() - signalled;
   assert.doesNotMatch(r.stdout, /never/);
   assert.match(r.stderr, /^\*\*\* Init system aborted\.$/m);
   assert.equal(r.exitCode, 2, tail(r.all));
-  assert.ok(stopMs < 3000, `stopped ${stopMs.toFixed(0)} ms after SIGTERM`);
+  assertNoDeadlineUsed(r);
 });
 
 test('SIGTERM during a shutdown script after the command exited: it is stopped, the rest still runs, exit 2', async () => {
-  // A pre-shutdown script that obeys TERM: the stop must not wait for its deadline (10 s).
+  // A pre-shutdown script that obeys TERM: the stop must not wait for its deadline (600 s, which
+  // would outlast the harness's bound; the expected output below has no "did not shut down in time").
   let signalled = 0;
   const obeys = await runAndClean({
     args: ['--', 'sh', '-c', 'exit 3'],
-    env: { KILL_PROCESS_TIMEOUT: '10' },
+    env: { KILL_PROCESS_TIMEOUT: '600' },
     files: {
       '/etc/my_init.pre_shutdown.d/10_hang': script('echo "[pre hang]"; exec sleep 1000'),
       '/etc/my_init.pre_shutdown.d/20_next': script('echo "[pre next]"'),
@@ -670,17 +675,14 @@ test('SIGTERM during a shutdown script after the command exited: it is stopped, 
     },
     during: async (init) => {
       await awaitOutput(init, /^\[pre hang\]$/m, 20);
-      signalled = performance.now();
       await init.signal('SIGTERM');
     },
   });
-  const obeyMs = performance.now() - signalled;
   assert.match(
     obeys.all,
     /\*\*\* sh exited with status 3\.\n\*\*\* Running \/etc\/my_init\.pre_shutdown\.d\/10_hang\.\.\.\n\[pre hang\]\n\*\*\* An error occurred\. Aborting\.\n\*\*\* Shutting down \/etc\/my_init\.pre_shutdown\.d\/10_hang \(PID \d+\)\.\.\.\n\*\*\* Running \/etc\/my_init\.pre_shutdown\.d\/20_next\.\.\.\n\[pre next\]\n\*\*\* Shutting down runit daemon \(PID 1\)\.\.\.\n\*\*\* Running \/etc\/my_init\.post_shutdown\.d\/10_post\.\.\.\n\[post\]\n\*\*\* Init system aborted\.\n/,
   );
   assert.equal(obeys.exitCode, 2, 'docker stop decides the exit code, not the command that had exited');
-  assert.ok(obeyMs < 3000, `stopped ${obeyMs.toFixed(0)} ms after SIGTERM`);
 
   // A post-shutdown script that ignores TERM: killed KILL_PROCESS_TIMEOUT (1.5 s) after it.
   const ignores = await runAndClean({
@@ -699,7 +701,8 @@ test('SIGTERM during a shutdown script after the command exited: it is stopped, 
     /^\*\*\* Shutting down \/etc\/my_init\.post_shutdown\.d\/10_hang \(PID (\d+)\)\.\.\.\n\*\*\* \/etc\/my_init\.post_shutdown\.d\/10_hang \(PID \1\) did not shut down in time\. Forcing it to exit\.\n\*\*\* Init system aborted\.$/m,
   );
   assert.equal(ignores.exitCode, 2, tail(ignores.all));
-  assert.ok(ignoreMs > 1400 && ignoreMs < 4500, `stopped ${ignoreMs.toFixed(0)} ms after SIGTERM`);
+  // Never before the deadline, however busy the machine; how much later is load's.
+  assert.ok(ignoreMs > 1400, `stopped ${ignoreMs.toFixed(0)} ms after SIGTERM`);
   for (const r of [obeys, ignores]) {
     assert.doesNotMatch(r.stderr, /failed with status/, 'a script stopped by docker stop did not fail');
     assertNoCrash(r);

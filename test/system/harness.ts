@@ -96,6 +96,11 @@ export interface RunOptions {
   restricted?: { user?: string; readOnlyRoot?: boolean };
   /** Called once my_init runs; may signal it through `init.signal()`. */
   during?: (init: RunningInit) => Promise<void>;
+  /**
+   * Called with the fixture's root once `files` are in it, before the sandbox copies it over `/`:
+   * for what a FileSpec cannot say (a FIFO, a name that is not UTF-8). Write only under its etc/.
+   */
+  setup?: (fixture: string) => void;
 }
 
 export interface RunResult {
@@ -170,6 +175,7 @@ export async function runInit(options: RunOptions): Promise<RunResult> {
   const fixture = join(scratch, 'fixture');
   mkdirSync(fixture);
   writeFixture(fixture, { ...(options.noEnvLayout ? {} : IMAGE_ENV_LAYOUT), ...options.files });
+  options.setup?.(fixture);
 
   const started = performance.now();
   const child = execa(
