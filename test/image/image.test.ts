@@ -66,11 +66,10 @@ test('podman run IMAGE boots: startup scripts, syslog, cron running; podman stop
       "mkdir /etc/.probe && printf '#!/bin/sh\\ntrap \"echo [probe] got SIGTERM; exit 0\" TERM\\necho \"[probe] up\"\\nwhile :; do sleep 0.1; done\\n' > /etc/.probe/run && chmod +x /etc/.probe/run && mv /etc/.probe /etc/service/probe"]);
     assert.equal(probe.exitCode, 0, probe.all);
     await waitFor(async () => ((await podman(['logs', name])).all.includes('[probe] up') ? true : null));
-    const stopStarted = performance.now();
     const stopped = await podman(['stop', '-t', '20', name]);
-    const stopSeconds = (performance.now() - stopStarted) / 1000;
     assert.equal(stopped.exitCode, 0, stopped.all);
-    assert.ok(stopSeconds < 5, `podman stop took ${stopSeconds} s`);
+    // my_init's own exit code, not the 137 of podman's SIGKILL after the grace period.
+    assert.equal((await podman(['inspect', name, '--format', '{{.State.ExitCode}}'])).stdout, '2');
     const logs = (await podman(['logs', name])).all;
     assert.match(logs, /^\*\*\* Running \/etc\/my_init\.d\/00_regen_ssh_host_keys\.sh\.\.\.$/m);
     assert.match(logs, /^\*\*\* Running \/etc\/my_init\.d\/10_syslog-ng\.init\.\.\.$/m);
@@ -227,15 +226,13 @@ test('the Kubernetes example runs under podman kube play and stops cleanly', { s
     assert.deepEqual([after.exitCode, after.stdout], [0, ''], after.all);
     // podman 4.3's `kube down` stops with a zero timeout (SIGKILL at once);
     // `pod stop` is the graceful stop the kubelet makes, within the grace period.
-    const stopStarted = performance.now();
     const stopped = await podman(['pod', 'stop', '-t', '30', 'my-init-example']);
-    const stopSeconds = (performance.now() - stopStarted) / 1000;
     assert.equal(stopped.exitCode, 0, stopped.all);
     const logs = (await podman(['logs', container])).all;
     assert.match(logs, /^\[startup\] GREETING is kubernetes$/m);
     assert.match(logs, /^\[greeter\] got SIGTERM, saying goodbye$/m);
     assert.match(logs, /^\*\*\* Init system aborted\.$/m);
-    assert.ok(stopSeconds < 10, `stopped in ${stopSeconds} s, well inside the 30 s grace period`);
+    // Inside the grace period: my_init's exit code, not the 137 of the kubelet's SIGKILL.
     assert.equal((await podman(['inspect', container, '--format', '{{.State.ExitCode}}'])).stdout, '2');
   } finally {
     const down = await podman(['kube', 'down', manifest]);

@@ -1003,7 +1003,6 @@ test('odd entries in /etc/container_environment: skipped with one line naming ea
     for (const line of expected) assert.equal(occurrences(r.stderr, line), 1, `once: ${line}\n${r.stderr}`);
     assert.equal(r.stdout, 'GOOD=yes LATE=late LONG=long name');
     assert.equal(r.exitCode, 0, tail(r.all));
-    assert.ok(r.durationMs < 10_000, `took ${r.durationMs.toFixed(0)} ms`);
     assertNoCrash(r);
     // A name of 250 bytes is a valid file name: its file is written like any other.
     assert.equal(r.etcFile(`/etc/container_environment/${long}`)?.toString(), 'long name');

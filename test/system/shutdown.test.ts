@@ -106,7 +106,6 @@ test('a shutdown script that hangs is killed after KILL_PROCESS_TIMEOUT', async 
   assert.match(r.stderr, /\/etc\/my_init\.pre_shutdown\.d\/10_hang \(PID \d+\) did not finish within 0\.5 s\. Forcing it to exit\./);
   assert.match(r.stdout, /\[post\]/);
   assert.equal(r.exitCode, 1);
-  assert.ok(r.durationMs < 3000, `took ${r.durationMs} ms`);
 });
 
 test('kill-all: TERM to everyone, KILL after KILL_ALL_PROCESSES_TIMEOUT; the command exit code is kept', async () => {
@@ -116,16 +115,18 @@ test('kill-all: TERM to everyone, KILL after KILL_ALL_PROCESSES_TIMEOUT; the com
   });
   assert.equal(stubborn.all, '*** Running sh -c (trap "" TERM; touch /etc/trapped; exec sleep 1000) & until [ -e /etc/trapped ]; do sleep 0.01; done; echo started; exit 4...\nstarted\n*** sh exited with status 4.\n*** Killing all processes...\n*** Not all processes have exited in time. Forcing them to exit.');
   assert.equal(stubborn.exitCode, 4);
-  assert.ok(stubborn.durationMs > 1000 && stubborn.durationMs < 3000, `took ${stubborn.durationMs} ms`);
-  const polite = await run({ args: ['--', 'sh', '-c', 'sleep 1000 & exit 0'] });
+  // Never before the deadline, however busy the machine; how much later is load's.
+  assert.ok(stubborn.durationMs > 1000, `took ${stubborn.durationMs} ms`);
+  // A process that obeys TERM is gone at once: no deadline used (600 s would outlast the harness's bound).
+  const polite = await run({ args: ['--', 'sh', '-c', 'sleep 1000 & exit 0'], env: { KILL_ALL_PROCESSES_TIMEOUT: '600' } });
   assert.equal(polite.exitCode, 0);
-  assert.ok(polite.durationMs < 1000, `a process that obeys TERM is gone at once (${polite.durationMs} ms)`);
+  assert.doesNotMatch(polite.all, /Not all processes have exited in time/);
 });
 
 test('--no-kill-all-on-exit skips the final kill', async () => {
-  const r = await run({ args: ['--skip-runit', '--no-kill-all-on-exit', '--', 'sh', '-c', '(trap "" TERM; exec sleep 1000) & exit 0'], env: { KILL_ALL_PROCESSES_TIMEOUT: '5' } });
+  const r = await run({ args: ['--skip-runit', '--no-kill-all-on-exit', '--', 'sh', '-c', '(trap "" TERM; exec sleep 1000) & exit 0'], env: { KILL_ALL_PROCESSES_TIMEOUT: '600' } });
+  // Not even a wait: 600 s would outlast the harness's bound.
   assert.equal(r.all, '*** Running sh -c (trap "" TERM; exec sleep 1000) & exit 0...\n*** sh exited with status 0.');
-  assert.ok(r.durationMs < 2000, `took ${r.durationMs} ms`);
 });
 
 test('HUP, USR1, USR2, QUIT and WINCH reach the main command; SIGUSR1 never opens a debugger', async () => {
