@@ -42,12 +42,24 @@ function writeWhole(fd: 1 | 2, text: string | Uint8Array): void {
   }
 }
 
+/** Control characters as \xHH: see warn(). */
+function oneLine(text: string): string {
+  return text.replaceAll(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Shown even with --quiet. */
 export function error(message: string): void {
   writeStderr(`*** ${message}\n`);
 }
 
-export const warn = error;
+/**
+ * A warning, shown even with --quiet, always on one line: the names in warnings
+ * come from files and the environment, and a newline in one must not split the
+ * line (or forge another), nor an escape sequence reach the terminal.
+ */
+export function warn(message: string): void {
+  error(oneLine(message));
+}
 
 export function info(message: string): void {
   if (verbosity !== 'quiet') writeStderr(`*** ${message}\n`);
