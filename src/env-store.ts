@@ -13,7 +13,7 @@ import {
   S_IFIFO, S_IFMT, S_IFSOCK, stat,
 } from './system/files.ts';
 import { basename, join } from './system/path.ts';
-import { equalBytes, fromUtf8Strict, utf8 } from './system/text.ts';
+import { equalBytes, fromUtf8Strict, showBytes, utf8 } from './system/text.ts';
 
 export interface EnvPaths {
   directory: string;
@@ -26,11 +26,6 @@ export const DEFAULT_ENV_PATHS: EnvPaths = {
   shellDump: '/etc/container_environment.sh',
   jsonDump: '/etc/container_environment.json',
 };
-
-/** A file name that is not UTF-8, printable: bytes outside printable ASCII as \xHH. */
-function showBytes(bytes: Uint8Array): string {
-  return [...bytes].map((byte) => (byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`)).join('');
-}
 
 /** What a file of st_mode `mode` is, when it is not a regular file. */
 function kindOf(mode: number): string {
@@ -235,6 +230,11 @@ export class EnvStore {
       const value = decodeValue(bytes);
       if (value === null) {
         this.warnOnce(`Ignoring ${path}: its content is not valid UTF-8.`);
+        continue;
+      }
+      if (value.includes('\0')) {
+        // execve ends a variable at its first NUL: children would get a value cut short, unlike the dumps.
+        this.warnOnce(`Ignoring ${path}: its content has a NUL byte, which no variable can hold.`);
         continue;
       }
       variables.push([name, value]);

@@ -7,9 +7,10 @@ import type { ServiceContext } from './service.ts';
 import { isDirectory } from '../file-tests.ts';
 import { type DirectoryWatch, watchDirectory } from '../system/directory-watch.ts';
 import { SystemError } from '../system/errors.ts';
-import { close, O_RDWR, open, readdir, stat } from '../system/files.ts';
+import { close, O_RDWR, open, readdirBytes, stat } from '../system/files.ts';
 import { clearInterval, setImmediate, setInterval, setTimeout, type Timer } from '../system/loop.ts';
 import { join } from '../system/path.ts';
+import { concatBytes, fromUtf8Strict, showBytes, utf8 } from '../system/text.ts';
 import { openUnit, stopUnit, type Unit } from './unit.ts';
 import { delay, monotonicMs } from '../waiting.ts';
 import { findCycles, readDepends } from './dependencies.ts';
@@ -41,6 +42,8 @@ export class Supervisor {
   private readonly context: Omit<ServiceContext, 'devNull'>;
   private readonly units = new Map<string, Unit>();
   private readonly refused = new Set<string>();
+  /** Directories whose name is not UTF-8, as shown, that a line has named. */
+  private readonly notUtf8Said = new Set<string>();
   private devNull = -1;
   private watcher: DirectoryWatch | null = null;
   private rescanTimer: Timer | null = null;
@@ -124,8 +127,13 @@ export class Supervisor {
   private scan(): void {
     if (this.stopping) return;
     this.lastSeen = this.stamp();
-    const listed = readdir(this.directory);
-    const names = listed instanceof SystemError ? [] : listed;
+    const listed = readdirBytes(this.directory);
+    const names: string[] = [];
+    for (const entry of listed instanceof SystemError ? [] : listed) {
+      const name = fromUtf8Strict(entry);
+      if (name !== null) names.push(name);
+      else this.ignoreNotUtf8(entry);
+    }
     const present = new Set(names.filter((name) => !name.startsWith('.') && isDirectory(join(this.directory, name))));
     const added = [...present].filter((name) => !this.units.has(name) && this.add(name));
     for (const [name, unit] of this.units) {
@@ -138,6 +146,20 @@ export class Supervisor {
     }
     for (const name of this.refused) if (!present.has(name)) this.refused.delete(name);
     if (added.length > 0 && this.dependencyTimeoutMs !== null) this.resolveDependencies(added, present, this.dependencyTimeoutMs);
+  }
+
+  /**
+   * A directory whose name is not UTF-8 cannot be named to sv, in a depends file
+   * or in a message as it is: one line says it is left alone (as such names in
+   * /etc/container_environment are), once.
+   */
+  private ignoreNotUtf8(entry: Uint8Array): void {
+    const shown = showBytes(entry);
+    if (entry[0] === 0x2e || this.notUtf8Said.has(shown)) return;
+    const info = stat(concatBytes([utf8(`${this.directory}/`), entry]));
+    if (info instanceof SystemError || !info.isDirectory()) return;
+    this.notUtf8Said.add(shown);
+    log.warn(`Ignoring ${join(this.directory, shown)}: its name is not valid UTF-8.`);
   }
 
   /** True when `name` is now supervised. */

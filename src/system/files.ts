@@ -74,7 +74,7 @@ function statOf(raw: platform.RawStat | number, syscall: string, path?: string):
   return result instanceof SystemError ? result : new Stat(result);
 }
 
-export const stat = (path: string): Stat | SystemError => statOf(platform.stat(path), 'stat', path);
+export const stat = (path: Path): Stat | SystemError => statOf(platform.stat(path), 'stat', shown(path));
 export const lstat = (path: Path): Stat | SystemError => statOf(platform.lstat(path), 'lstat', shown(path));
 export const fstat = (fd: number): Stat | SystemError => statOf(platform.fstat(fd), 'fstat');
 
