@@ -442,6 +442,9 @@ export class Service {
       this.notifySocket?.close();
       this.notifySocket = null;
       this.reportStartFailure('./run', error);
+      // The status files say down, as after a run that exited: without them sv could not even `sv down` it.
+      if (this.status.state !== 'down') this.status = { ...this.status, pid: 0, state: 'down', changedAt: Date.now() };
+      this.writeStatus(true);
       this.afterDown();
       return;
     }
