@@ -101,12 +101,17 @@ class Sv {
     this.out('ok: ', message);
   }
 
-  /** Runs `act` in the service's directory (relative to $SVDIR unless it starts with / or .), then returns. */
-  async inService(name: string, serviceDirectory: string, act: () => Outcome | Promise<Outcome>): Promise<Outcome> {
+  /**
+   * Runs `act` in the service's directory, then returns. As runit's sv: relative to $SVDIR unless
+   * the name starts with / or . (or, at the command's first pass, is empty or ends with /: its
+   * waiting passes test only the first character).
+   */
+  async inService(name: string, serviceDirectory: string, act: () => Outcome | Promise<Outcome>, waiting = false): Promise<Outcome> {
     this.service = name;
     const home = currentDirectory();
     try {
-      const entered = (!name.startsWith('/') && !name.startsWith('.') ? changeDirectory(serviceDirectory) : undefined) ?? changeDirectory(name);
+      const underSvdir = !name.startsWith('/') && !name.startsWith('.') && (waiting || (name !== '' && !name.endsWith('/')));
+      const entered = (underSvdir ? changeDirectory(serviceDirectory) : undefined) ?? changeDirectory(name);
       if (entered !== undefined) {
         this.fail('unable to change to service directory', entered);
         return -1;
@@ -157,8 +162,11 @@ class Sv {
 
   /** When the state last changed, in seconds since the epoch (a TAI64 label: big-endian, 2^62 + 10 at the epoch). */
   private get changedAt(): number {
-    const label = (BigInt(this.view.getUint32(0)) << 32n) | BigInt(this.view.getUint32(4));
-    return Number(label - TAI64_EPOCH);
+    return Number(this.label - TAI64_EPOCH);
+  }
+
+  private get label(): bigint {
+    return (BigInt(this.view.getUint32(0)) << 32n) | BigInt(this.view.getUint32(4));
   }
 
   /** Appends `run: NAME: (pid N) Ss, ...`; 1 when a process runs, 2 when down, 0 when it could not tell. */
@@ -174,14 +182,16 @@ class Sv {
     }
     const pid = this.pid;
     const [paused, want, gotTerm, state] = [this.svstatus[16], this.svstatus[17], this.svstatus[18], this.svstatus[19]];
-    if (pid !== 0) {
-      if (state === 1) this.outs('run: ');
-      if (state === 2) this.outs('finish: ');
-      this.outs(`${name}: (pid ${pid}) `);
-    } else {
-      this.outs(`down: ${name}: `);
-    }
-    this.outs(`${Math.max(0, Math.floor(this.nowMs / 1000) - this.changedAt)}s`);
+    // As runit's sv: the word and the pid follow the state byte, whatever the pid says (a record
+    // runsv would not write, pid≠0 and down, shows no pid), and the pid is a C int printed unsigned long.
+    if (state === 0) this.outs('down: ');
+    if (state === 1) this.outs('run: ');
+    if (state === 2) this.outs('finish: ');
+    this.outs(`${name}: `);
+    if (state !== 0) this.outs(`(pid ${pid < 0x80000000 ? pid : (2n ** 64n - BigInt(2 ** 32 - pid)).toString()}) `);
+    // In whole 64-bit labels, as runit's sv: a stamp far from now (garbage) is still exact to the second.
+    const now = TAI64_EPOCH + BigInt(Math.floor(this.nowMs / 1000));
+    this.outs(`${now < this.label ? 0n : now - this.label}s`);
     if (pid !== 0 && !normallyUp) this.outs(', normally down');
     if (pid === 0 && normallyUp) this.outs(', normally up');
     if (pid !== 0 && paused !== 0) this.outs(', paused');
@@ -304,6 +314,13 @@ class Sv {
         case 'o':
           if ((pid === 0 && this.startedAt > this.changedAt) || (pid !== 0 && want !== 0x64)) return 0;
           break;
+        // As runit's sv: pause and cont wait for the paused byte of a running process.
+        case 'p':
+          if (pid !== 0 && this.svstatus[16] === 0) return 0;
+          break;
+        case 'c':
+          if (pid !== 0 && this.svstatus[16] !== 0) return 0;
+          break;
       }
     }
     this.outs('ok: ');
@@ -377,7 +394,8 @@ async function run(sv: Sv, args: string[]): Promise<number> {
   if (names.length === 0) sv.usage();
   const chosen = command(word, sv.lsb, verbose) ?? sv.usage();
   sv.acts = chosen.acts;
-  const serviceDirectory = env.SVDIR || '/etc/service/';
+  // Set but empty is runit's too: a $SVDIR that no service is under.
+  const serviceDirectory = env.SVDIR ?? '/etc/service/';
 
   const pending: string[] = [];
   for (const name of names) {
@@ -404,7 +422,7 @@ async function run(sv: Sv, args: string[]): Promise<number> {
         }
         sv.flush('\n');
         return -1;
-      });
+      }, true);
       if (outcome !== 0) pending.splice(pending.indexOf(name), 1);
     }
     if (pending.length === 0) break;
