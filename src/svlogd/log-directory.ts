@@ -632,9 +632,11 @@ export class LogDirectory {
         if (removed !== undefined) this.warnErrno('unable to unlink processor leftover', removed, name);
         continue;
       }
+      // A `.u` (not yet processed, or left by an interrupted svlogd) is neither counted nor deleted, as
+      // Debian's svlogd does: its n counts only files that are done with.
+      if (name[26] === 'u') continue;
       count++;
-      // The `.u` waiting for its processor is never the one to go, whatever the clock did.
-      if (name < oldest && (this.saved[26] !== 'u' || this.saved !== name)) oldest = name;
+      if (name < oldest) oldest = name;
     }
     if (this.config.countMax > 0 && count > this.config.countMax) {
       this.info(`delete: ${this.name}/${oldest}`);
