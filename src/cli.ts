@@ -97,7 +97,11 @@ export function parseArguments(args: readonly string[]): Parsed {
   for (const word of words) {
     if ('positional' in word) command.push(word.positional);
     else if ('unrecognized' in word) unrecognized.push(word.unrecognized);
-    else if ('ignored' in word) return usageError(`argument --${word.flag}: ignored explicit argument '${word.ignored}'`);
+    else if ('ignored' in word) {
+      // argparse names the help action by both its strings, and shows the value as Python's repr().
+      const name = word.flag === 'help' ? '-h/--help' : `--${word.flag}`;
+      return usageError(`argument ${name}: ignored explicit argument ${pythonRepr(word.ignored)}`);
+    }
     else if (word.flag === 'help') return { kind: 'help', text: HELP };
     else if (word.flag === 'version') return { kind: 'version' };
     else {
@@ -124,4 +128,28 @@ export function parseArguments(args: readonly string[]): Parsed {
 
 function usageError(message: string): Parsed {
   return { kind: 'usage-error', text: `${USAGE}\nmy_init: error: ${message}\n` };
+}
+
+/**
+ * Python's repr() of a string, as argparse prints a value: in single quotes (double
+ * when it holds a ' and no "), backslash escapes for the quote, `\\`, `\n`, `\r`, `\t`,
+ * and \xhh, \uhhhh or \Uhhhhhhhh for what Python does not print (controls, format
+ * characters, separators other than the space, unassigned and private-use code points).
+ * So a value with a newline stays on the error's one line.
+ */
+export function pythonRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const c of text) {
+    if (c === quote || c === '\\') out += `\\${c}`;
+    else if (c === '\n') out += '\\n';
+    else if (c === '\r') out += '\\r';
+    else if (c === '\t') out += '\\t';
+    else if (c !== ' ' && /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u.test(c)) {
+      const code = c.codePointAt(0)!;
+      const hex = code.toString(16);
+      out += code < 0x100 ? `\\x${hex.padStart(2, '0')}` : code < 0x10000 ? `\\u${hex.padStart(4, '0')}` : `\\U${hex.padStart(8, '0')}`;
+    } else out += c;
+  }
+  return out + quote;
 }
