@@ -51,6 +51,7 @@ export async function fuzz<T>(name: string, arbitrary: fc.Arbitrary<T>, check: (
     numRuns: SECONDS === null ? options.runs : Number.MAX_SAFE_INTEGER,
     interruptAfterTimeLimit: SECONDS === null ? undefined : SECONDS * 1000,
     markInterruptAsFailure: false,
+    includeErrorInReport: true, // The property's assertion message is what says what differed.
   });
   if (!details.failed) return;
   const report = (await fc.asyncDefaultReportMessage(details)) ?? 'failed (fast-check gave no report)';
