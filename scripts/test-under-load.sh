@@ -9,6 +9,8 @@ rounds=${1:-3}
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "test-under-load.sh: ROUNDS must be a whole number of at least 1, not \"$rounds\"" >&2; exit 2; }
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/my_init-load.XXXXXX)
+# As a clone in /work would be: the restricted tests run the executable as nobody, who must reach it.
+chmod 755 "$work"
 echo "clones and logs in $work"
 
 background=()
