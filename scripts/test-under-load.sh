@@ -39,7 +39,7 @@ for round in $(seq "$rounds"); do
   status=0
   (cd "$work/suite" && node_modules/.bin/node --test --test-concurrency=2 test/unit.test.ts 'test/differential/**/*.test.ts' \
     'test/system/**/*.test.ts' 'test/fuzz/**/*.test.ts') >"$log" 2>&1 || status=$?
-  counts=$(grep -E '^ℹ (tests|pass|fail|cancelled) ' "$log" | tr -d 'ℹ' | tr '\n' ' ')
+  counts=$(grep -E '^ℹ (tests|pass|fail|cancelled|skipped) ' "$log" | tr -d 'ℹ' | tr '\n' ' ')
   echo "round $round: exit $status;$counts(load average $(cut -d' ' -f1-3 /proc/loadavg))"
   [ "$status" -eq 0 ] || { failed=1; grep -E '^✖' "$log" | head -20; }
 done
