@@ -12,7 +12,7 @@ import {
   open, pipe, readlink, readText, rename, stat, statIfAny, unlink, writeFile,
 } from '../system/files.ts';
 import { type Reader, readFrom } from '../system/input.ts';
-import { clearTimeout, queueMicrotask, setTimeout, type Timer } from '../system/loop.ts';
+import { clearTimeout, setTimeout, type Timer } from '../system/loop.ts';
 import { join, resolve } from '../system/path.ts';
 import { euid, kill } from '../system/processes.ts';
 import { fromLatin1 } from '../system/text.ts';
@@ -456,7 +456,8 @@ export class Service {
     this.watchdogFired = false;
     this.statusText = null;
     this.status = { ...this.status, pid: child.pid, state: 'run', gotTerm: false, changedAt: Date.now() };
-    this.writeStatusSoon();
+    // At once, as runsv does after its fork: a run that calls `sv down` on itself must find its status.
+    this.writeStatus(true);
     this.mechanism = plan.mechanism;
     if (plan.mechanism !== 'notify' && plan.mechanism !== 'notification-fd') this.removeReadinessFile();
     this.setReadiness(plan.mechanism === 'running' ? 'ready' : 'starting', true);
@@ -771,29 +772,6 @@ export class Service {
 
   private releaseFds(): void {
     for (const fd of this.heldFds.splice(0)) closeFd(fd);
-  }
-
-  private statusPending = false;
-
-  /**
-   * The status files once the code running now is done (a microtask): at boot,
-   * after the whole scan has started every service, so that the tenth service
-   * does not wait for nine services' writes. They hold the state as it is then.
-   */
-  private writeStatusSoon(): void {
-    if (this.statusPending) return;
-    this.statusPending = true;
-    queueMicrotask(() => this.writePendingStatus());
-  }
-
-  /**
-   * The status files now, when a write is pending: runsv has written its
-   * logger's before it starts the service's ./run, which may read log/supervise/pid.
-   */
-  writePendingStatus(): void {
-    if (!this.statusPending) return;
-    this.statusPending = false;
-    if (!this.closed) this.writeStatus(true);
   }
 
   /** status, stat and (when the pid changed) pid, each replaced atomically as runsv does. */
