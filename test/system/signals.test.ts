@@ -19,13 +19,16 @@ const FORWARDED: number[] = [
 ];
 
 // Prints `got N` for each signal it gets (all it can catch but CHLD); exits on TERM.
+// syswrite, not print: one run under heavy load showed "ready" and "got 1" repeated, the
+// whole output so far written again, while my_init passes each signal on with one kill(2).
+// A handler run inside PerlIO's retry of an interrupted write is the likely cause; a
+// write(2) per line leaves no buffer to repeat.
 const TRAP_ALL = String.raw`use strict; use warnings; use POSIX ();
-$| = 1;
 my %uncaught = map { $_ => 1 } (9, 17, 19, 32, 33);
 for my $n (grep { !$uncaught{$_} } 1 .. 64) {
-  POSIX::sigaction($n, POSIX::SigAction->new(sub { print "got $n\n"; POSIX::_exit(0) if $n == 15 })) or die "sigaction $n: $!";
+  POSIX::sigaction($n, POSIX::SigAction->new(sub { syswrite STDOUT, "got $n\n"; POSIX::_exit(0) if $n == 15 })) or die "sigaction $n: $!";
 }
-print "ready\n";
+syswrite STDOUT, "ready\n";
 sleep 1 while 1;
 `;
 
