@@ -137,9 +137,9 @@ export class Service {
     service.status.want = exists(join(directory, 'down')) ? 'down' : 'up';
     // One left by an earlier supervisor would describe a run that is gone.
     service.removeReadinessFile(true);
-    // Starting now writes the status files itself.
+    // Before the first run, which may call sv on itself at once: runsv, writing only after its fork, leaves a window.
+    service.writeStatus(true);
     if (service.status.want === 'up' && !service.held) service.startRun();
-    else service.writeStatus(true);
     return service;
   }
 
@@ -456,7 +456,7 @@ export class Service {
     this.watchdogFired = false;
     this.statusText = null;
     this.status = { ...this.status, pid: child.pid, state: 'run', gotTerm: false, changedAt: Date.now() };
-    // At once, as runsv does after its fork: a run that calls `sv down` on itself must find its status.
+    // At once, as runsv writes them after its fork.
     this.writeStatus(true);
     this.mechanism = plan.mechanism;
     if (plan.mechanism !== 'notify' && plan.mechanism !== 'notification-fd') this.removeReadinessFile();
