@@ -12,7 +12,7 @@ import {
   open, pipe, readlink, readText, rename, stat, statIfAny, unlink, writeFile,
 } from '../system/files.ts';
 import { type Reader, readFrom } from '../system/input.ts';
-import { clearTimeout, setTimeout, type Timer } from '../system/loop.ts';
+import { clearTimeout, queueMicrotask, setTimeout, type Timer } from '../system/loop.ts';
 import { join, resolve } from '../system/path.ts';
 import { euid, kill } from '../system/processes.ts';
 import { fromLatin1 } from '../system/text.ts';
@@ -137,9 +137,9 @@ export class Service {
     service.status.want = exists(join(directory, 'down')) ? 'down' : 'up';
     // One left by an earlier supervisor would describe a run that is gone.
     service.removeReadinessFile(true);
-    // Before the first run, which may call sv on itself at once: runsv, writing only after its fork, leaves a window.
-    service.writeStatus(true);
+    // Starting now writes the status files itself.
     if (service.status.want === 'up' && !service.held) service.startRun();
+    else service.writeStatus(true);
     return service;
   }
 
@@ -456,8 +456,7 @@ export class Service {
     this.watchdogFired = false;
     this.statusText = null;
     this.status = { ...this.status, pid: child.pid, state: 'run', gotTerm: false, changedAt: Date.now() };
-    // At once, as runsv writes them after its fork.
-    this.writeStatus(true);
+    this.writeStatusSoon();
     this.mechanism = plan.mechanism;
     if (plan.mechanism !== 'notify' && plan.mechanism !== 'notification-fd') this.removeReadinessFile();
     this.setReadiness(plan.mechanism === 'running' ? 'ready' : 'starting', true);
@@ -772,6 +771,29 @@ export class Service {
 
   private releaseFds(): void {
     for (const fd of this.heldFds.splice(0)) closeFd(fd);
+  }
+
+  private statusPending = false;
+
+  /**
+   * The status files once the code running now is done (a microtask): at boot,
+   * after the whole scan has started every service, so that the tenth service
+   * does not wait for nine services' writes. They hold the state as it is then.
+   */
+  private writeStatusSoon(): void {
+    if (this.statusPending) return;
+    this.statusPending = true;
+    queueMicrotask(() => this.writePendingStatus());
+  }
+
+  /**
+   * The status files now, when a write is pending: runsv has written its
+   * logger's before it starts the service's ./run, which may read log/supervise/pid.
+   */
+  writePendingStatus(): void {
+    if (!this.statusPending) return;
+    this.statusPending = false;
+    if (!this.closed) this.writeStatus(true);
   }
 
   /** status, stat and (when the pid changed) pid, each replaced atomically as runsv does. */

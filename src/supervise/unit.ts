@@ -37,6 +37,7 @@ export function openUnit(directory: string, context: ServiceContext, holdStart =
       return opened;
     }
     logger = opened;
+    logger.writePendingStatus();
     stdout = pipe[1];
   }
   const service = Service.open(directory, context, { isLogger: false, stdin: context.devNull, stdout, holdStart });
