@@ -796,12 +796,13 @@ export class Service {
     if (!this.closed) this.writeStatus(true);
   }
 
-  /** status, stat and (when the pid changed) pid, each replaced atomically as runsv does. */
+  /** (When the pid changed) pid, stat and status, each replaced atomically as runsv does. */
   private writeStatus(pidChanged = false): void {
     const supervise = this.supervise;
-    const failed = replaceFile(join(supervise, 'status'), encodeStatus(this.status))
+    // status last, as runsv: once sv sees the change there (`sv -w 5 down` returns), stat and pid say it too.
+    const failed = (pidChanged ? replaceFile(join(supervise, 'pid'), renderPid(this.status.pid)) : undefined)
       ?? replaceFile(join(supervise, 'stat'), renderStat(this.status))
-      ?? (pidChanged ? replaceFile(join(supervise, 'pid'), renderPid(this.status.pid)) : undefined);
+      ?? replaceFile(join(supervise, 'status'), encodeStatus(this.status));
     // ENOENT: the service directory was removed, and its supervision is ending.
     if (failed !== undefined && failed.code !== 'ENOENT') log.warn(`Warning: cannot update ${supervise}: ${failed.code}`);
   }
