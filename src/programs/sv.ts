@@ -188,7 +188,7 @@ class Sv {
     if (state === 1) this.outs('run: ');
     if (state === 2) this.outs('finish: ');
     this.outs(`${name}: `);
-    if (state !== 0) this.outs(`(pid ${pid < 0x80000000 ? pid : (2n ** 64n - BigInt(2 ** 32 - pid)).toString()}) `);
+    if (state !== 0) this.outs(`(pid ${BigInt.asUintN(64, BigInt(pid | 0))}) `);
     // In whole 64-bit labels, as runit's sv: a stamp far from now (garbage) is still exact to the second.
     const now = TAI64_EPOCH + BigInt(Math.floor(this.nowMs / 1000));
     this.outs(`${now < this.label ? 0n : now - this.label}s`);
