@@ -66,6 +66,14 @@ function hasLog(directory: string): boolean {
   }
 }
 
+/** Waits for a file a service's run makes once it is ready to be signalled: on a busy machine the signal could come first. */
+export function untilMade(path: string): void {
+  for (let waited = 0; !existsSync(path); waited += 10) {
+    if (waited > 20_000) throw new Error(`${path} was never made`);
+    sleep(10);
+  }
+}
+
 /** Waits until Debian's sv sees the service in `state` (its status line starts so). */
 export function untilStatus(work: string, service: string, pattern: RegExp): void {
   for (let waited = 0; ; waited += 20) {

@@ -2,21 +2,13 @@
 // service directories: every command word, -v and -w, several services,
 // relative, absolute and ./ names, missing and stale supervise/, and the LSB
 // mode of an init.d link.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { assertSameAsRunit, type Case } from './harness.ts';
 import {
-  makeService, mkfifoSync, normalizeStatus, normalizeSupervise, realSv, startRunsv, stopRunsvs, untilStatus, untilSteady,
+  makeService, mkfifoSync, normalizeStatus, normalizeSupervise, realSv, startRunsv, stopRunsvs, untilMade, untilStatus, untilSteady,
 } from './runsv-peer.ts';
-
-/** Waits for a file a service's run makes once it is ready to be signalled: on a busy machine the signal could come first. */
-function untilMade(path: string): void {
-  for (let waited = 0; !existsSync(path); waited += 10) {
-    if (waited > 20_000) throw new Error(`${path} was never made`);
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-  }
-}
 
 /** The services a case can ask for, each made (and, unless unsupervised, run by Debian's runsv) in its working directory. */
 const SERVICES: Record<string, (dir: string) => void> = {
