@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { BINARY, runAndClean, script } from './harness.ts';
+import { BINARY, PRELUDE, runAndClean, script } from './harness.ts';
 
 const SERVICES = {
   '/etc/ours/sv': { symlink: BINARY },
@@ -12,27 +12,28 @@ const SERVICES = {
   '/etc/service/downsvc/down': '',
   '/etc/service/logged/run': script('exec sleep 1000'),
   '/etc/service/logged/log/run': script('exec cat > /dev/null'),
-  '/etc/service/stubborn/run': script('trap "" TERM; while :; do sleep 0.1; done'),
+  '/etc/service/stubborn/run': script('trap "" TERM; : > trapped; while :; do sleep 0.1; done'),
   '/etc/service/checked/run': script('exec sleep 1000'),
   '/etc/service/checked/check': script('exit 1'),
 };
 
 test("our sv prints what runit's sv prints, with the same exit codes, in every state", async () => {
-  // Each step changes a state with one sv, then both report it.
+  // Each step changes a state with one sv, waits until the supervisor has acted on it (a moment
+  // is not enough on a busy machine, and the change could then fall between the two), then both report it.
   const steps = [
     'sleep 1.1',
     'compare status demo downsvc logged stubborn /etc/service/demo nosuch',
-    'sv pause demo; sleep 0.2; compare status demo; sv cont demo',
-    'sv down stubborn; sleep 0.2; compare status stubborn',
+    `sv pause demo; wait_for 'sv status demo | grep -q ", paused"'; compare status demo; sv cont demo`,
+    `wait_for '[ -e /etc/service/stubborn/trapped ]'; sv down stubborn; wait_for 'sv status stubborn | grep -q "got TERM"'; compare status stubborn`,
     'compare -w 1 check stubborn',
     'compare -w 1 check checked',
-    'sv once downsvc; sleep 0.3; compare status downsvc',
+    `sv once downsvc; wait_for 'sv status downsvc | grep -q "^run: "'; compare status downsvc`,
     '/etc/ours/sv -w 3 down demo >/dev/null; compare status demo',
     // A command that changes state cannot be run twice side by side: change it, then compare.
     '/etc/ours/sv -w 3 up downsvc >/dev/null; sleep 0.2; compare status downsvc',
   ];
   const r = await runAndClean({
-    args: ['--quiet', '--', 'bash', '-c', `
+    args: ['--quiet', '--', 'bash', '-c', `${PRELUDE}
       compare() {
         # The two run a moment apart: the seconds may differ, nothing else may.
         real=$(/usr/bin/sv "$@" 2>&1 | sed -E 's/ [0-9]+s/ Ns/g'; echo "rc=\${PIPESTATUS[0]}")
@@ -43,7 +44,7 @@ test("our sv prints what runit's sv prints, with the same exit codes, in every s
     env: { SVDIR: '/etc/service', KILL_PROCESS_TIMEOUT: '1' },
     files: SERVICES,
   });
-  assert.doesNotMatch(r.stdout, /DIFFERENT/, r.stdout);
+  assert.doesNotMatch(r.stdout, /DIFFERENT|wait_for timed out/, r.stdout);
   assert.equal(r.stdout.split('\n').filter((line) => line.startsWith('same: ')).length, 8, r.stdout);
 });
 

@@ -32,7 +32,8 @@ wait_for '[ -s /etc/service/web/supervise/pid ] && [ -s /etc/service/logged/log/
 my_init --health; echo "not-ready $?"
 touch ${marker}/ready
 my_init --health; echo "ready $?"
-sv down logged/log >/dev/null
+# Down for good before up: a run still ending would pass the wait below, and then restart.
+sv -w 30 down logged/log >/dev/null
 my_init --health; echo "logger-down $?"
 sv up logged/log >/dev/null
 # sv returns once the control byte is written: wait for the supervisor to act on it.
